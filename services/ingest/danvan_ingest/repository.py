@@ -1,0 +1,93 @@
+"""Every query the ingest service runs."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import or_, update
+from sqlmodel import Session, col, select
+
+from danvan_shared.models import Extraction, Report, ReportStatus
+
+
+class ReportRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, report_id: uuid.UUID) -> Report | None:
+        return self.session.get(Report, report_id)
+
+    def get_by_hash(self, content_hash: str) -> Report | None:
+        return self.session.exec(select(Report).where(Report.content_hash == content_hash)).first()
+
+    def add(self, report: Report) -> Report:
+        self.session.add(report)
+        self.session.flush()
+        return report
+
+    def current_extraction(self, report: Report) -> Extraction | None:
+        if report.extractor_version is None:
+            return None
+        return self.session.exec(
+            select(Extraction).where(
+                Extraction.report_id == report.id,
+                Extraction.extractor_version == report.extractor_version,
+            )
+        ).first()
+
+    def mark_queued(self, report_id: uuid.UUID, *, from_status: str, now: datetime) -> bool:
+        """Move a report to ``queued`` unless a worker already moved it on."""
+        result = self.session.execute(
+            update(Report)
+            .where(col(Report.id) == report_id, col(Report.status) == from_status)
+            .values(status=ReportStatus.queued, queued_at=now)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    def due_for_delivery(
+        self,
+        *,
+        received_before: datetime,
+        queued_before: datetime,
+        extracting_before: datetime,
+        limit: int,
+    ) -> list[Report]:
+        """Reports whose extract task was never sent, or was sent and seems lost."""
+        return list(
+            self.session.exec(
+                select(Report)
+                .where(
+                    or_(
+                        (col(Report.status) == ReportStatus.received)
+                        & (col(Report.received_at) < received_before),
+                        (col(Report.status) == ReportStatus.queued)
+                        & (col(Report.queued_at) < queued_before),
+                        (col(Report.status) == ReportStatus.extracting)
+                        & (col(Report.started_at) < extracting_before),
+                    )
+                )
+                .order_by(col(Report.received_at))
+                .limit(limit)
+            ).all()
+        )
+
+    def pending_events(self, *, finished_before: datetime, limit: int) -> list[Report]:
+        """Extracted reports whose report.extracted event never reached the broker."""
+        return list(
+            self.session.exec(
+                select(Report)
+                .where(
+                    col(Report.event_pending).is_(True), col(Report.finished_at) < finished_before
+                )
+                .order_by(col(Report.finished_at))
+                .limit(limit)
+            ).all()
+        )
+
+    def clear_event_pending(self, report_id: uuid.UUID, extractor_version: str | None) -> None:
+        self.session.execute(
+            update(Report)
+            .where(col(Report.id) == report_id, col(Report.extractor_version) == extractor_version)
+            .values(event_pending=False)
+        )

@@ -1,0 +1,218 @@
+"""``/v1/reports``: submit reports and follow them through the pipeline."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, Response, status
+
+from danvan_ingest.deps import SessionDep, SettingsDep
+from danvan_ingest.repository import ReportRepository
+from danvan_ingest.schemas import (
+    BatchLineResult,
+    BatchResult,
+    FileResult,
+    ReportAccepted,
+    ReportSubmission,
+    ReportView,
+    UploadResult,
+)
+from danvan_ingest.service import accept_report, report_view
+from danvan_ingest.submissions import (
+    NDJSON_TYPES,
+    Submission,
+    media_type,
+    ndjson_lines,
+    parse_json_submission,
+    read_files,
+    read_single,
+)
+from danvan_shared.http import PROBLEM_RESPONSES, ProblemError
+
+router = APIRouter(prefix="/v1", tags=["reports"])
+
+_SUBMISSION_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": ReportSubmission.model_json_schema()},
+            "text/plain": {"schema": {"type": "string"}},
+            "text/html": {"schema": {"type": "string"}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "files": {"type": "array", "items": {"type": "string", "format": "binary"}}
+                    },
+                }
+            },
+        },
+    },
+    "parameters": [
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": f"Report {name} (for text/plain, text/html and multipart bodies)",
+        }
+        for name in ("title", "source_url", "source_name", "published_at")
+    ],
+}
+
+
+def _self_url(request: Request, report_id: uuid.UUID) -> str:
+    return str(request.url_for("get_report", report_id=report_id))
+
+
+async def _read_submission(request: Request) -> Submission | list[tuple[str, Any]]:
+    if media_type(request) == "multipart/form-data":
+        return await read_files(request)
+    return await read_single(request)
+
+
+@router.post(
+    "/reports",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ReportAccepted | UploadResult,
+    responses={
+        200: {"model": ReportAccepted, "description": "Already submitted"},
+        **PROBLEM_RESPONSES,
+    },
+    openapi_extra=_SUBMISSION_BODY,
+    summary="Submit a report",
+)
+def submit_report(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    submission: Submission | list[tuple[str, Any]] = Depends(_read_submission),
+) -> ReportAccepted | UploadResult:
+    """Store a report and queue it for extraction.
+
+    Answers 202 with the report's status URL; the same content submitted again
+    answers 200 with the first report's id.
+    """
+    if isinstance(submission, list):
+        return _accept_files(session, submission)
+    accepted = accept_report(
+        session,
+        body=submission.body,
+        content_type=submission.content_type,
+        metadata=submission.metadata,
+    )
+    location = _self_url(request, accepted.report.id)
+    response.headers["Location"] = location
+    if accepted.duplicate:
+        response.status_code = status.HTTP_200_OK
+    return ReportAccepted(
+        id=accepted.report.id,
+        status=accepted.report.status,
+        duplicate=accepted.duplicate,
+        links={"self": location},
+    )  # type: ignore[arg-type]
+
+
+def _accept_files(session: SessionDep, items: list[tuple[str, Any]]) -> UploadResult:
+    results = []
+    for filename, item in items:
+        if isinstance(item, ProblemError):
+            results.append(
+                FileResult(filename=filename, error={"status": item.status, "detail": item.detail})
+            )
+            continue
+        accepted = accept_report(
+            session, body=item.body, content_type=item.content_type, metadata=item.metadata
+        )
+        results.append(
+            FileResult(
+                filename=filename,
+                id=accepted.report.id,
+                status=accepted.report.status,
+                duplicate=accepted.duplicate,
+            )
+        )
+    return _summarise(results, UploadResult)  # type: ignore[return-value]
+
+
+def _summarise(
+    results: list[Any], model: type[UploadResult] | type[BatchResult]
+) -> UploadResult | BatchResult:
+    rejected = sum(1 for result in results if result.error is not None)
+    duplicates = sum(1 for result in results if result.duplicate)
+    accepted = len(results) - rejected - duplicates
+    if accepted == 0 and duplicates == 0:
+        raise ProblemError(
+            422,
+            "No report in the request was acceptable.",
+            errors=[result.model_dump(exclude_none=True) for result in results],
+        )
+    return model(accepted=accepted, duplicates=duplicates, rejected=rejected, results=results)  # type: ignore[arg-type]
+
+
+async def _read_ndjson(request: Request, settings: SettingsDep) -> list[tuple[int, str]]:
+    if media_type(request) not in NDJSON_TYPES:
+        raise ProblemError(415, "Send NDJSON (application/x-ndjson): one report object a line.")
+    lines = ndjson_lines(await request.body())
+    if not lines:
+        raise ProblemError(422, "The batch is empty.")
+    if len(lines) > settings.max_batch_lines:
+        raise ProblemError(413, f"A batch holds at most {settings.max_batch_lines} lines.")
+    return lines
+
+
+@router.post(
+    "/reports:batch",
+    response_model=BatchResult,
+    responses=PROBLEM_RESPONSES,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
+        }
+    },
+    summary="Submit many reports as NDJSON",
+)
+def submit_batch(
+    session: SessionDep, lines: list[tuple[int, str]] = Depends(_read_ndjson)
+) -> BatchResult:
+    """One JSON report object a line (same fields as ``POST /v1/reports``); one result a line."""
+    results = []
+    for number, line in lines:
+        try:
+            submission = parse_json_submission(line)
+        except ProblemError as problem:
+            error: dict[str, Any] = {"status": problem.status, "detail": problem.detail}
+            if problem.errors:
+                error["errors"] = problem.errors
+            results.append(BatchLineResult(line=number, error=error))
+            continue
+        accepted = accept_report(
+            session,
+            body=submission.body,
+            content_type=submission.content_type,
+            metadata=submission.metadata,
+        )
+        results.append(
+            BatchLineResult(
+                line=number,
+                id=accepted.report.id,
+                status=accepted.report.status,
+                duplicate=accepted.duplicate,
+            )
+        )
+    return _summarise(results, BatchResult)  # type: ignore[return-value]
+
+
+@router.get(
+    "/reports/{report_id}",
+    response_model=ReportView,
+    responses=PROBLEM_RESPONSES,
+    summary="A report's status, timings and extraction",
+)
+def get_report(report_id: uuid.UUID, request: Request, session: SessionDep) -> ReportView:
+    report = ReportRepository(session).get(report_id)
+    if report is None:
+        raise ProblemError(404, f"No report with id {report_id}.")
+    return report_view(session, report, _self_url(request, report.id))

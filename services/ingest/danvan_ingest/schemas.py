@@ -1,0 +1,140 @@
+"""Request and response bodies of the ingest API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+from typing import Any, Literal
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from danvan_shared.extraction_schema import Extraction
+
+VIETNAM_TZ = timezone(timedelta(hours=7))
+ContentType = Literal["text/plain", "text/html"]
+
+
+def check_content(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+class ReportMetadata(BaseModel):
+    """What a submitter may tell about a report besides its content."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title: str | None = Field(default=None, max_length=1000)
+    source_url: AnyHttpUrl | None = Field(
+        default=None, description="Where the report was published"
+    )
+    source_name: str | None = Field(default=None, max_length=200)
+    published_at: datetime | None = Field(
+        default=None, description="Publication time; without an offset it is read as Vietnam time"
+    )
+
+    @field_validator("published_at")
+    @classmethod
+    def _assume_vietnam_time(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=VIETNAM_TZ)
+        return value
+
+    @field_validator("title", "source_name")
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        if value is not None and "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        return value or None
+
+
+class ReportSubmission(ReportMetadata):
+    """A report as JSON: exactly one of ``text`` or ``html``."""
+
+    text: str | None = Field(default=None, description="The report as plain text")
+    html: str | None = Field(default=None, description="The report page as HTML")
+
+    @model_validator(mode="after")
+    def _one_body(self) -> ReportSubmission:
+        if (self.text is None) == (self.html is None):
+            raise ValueError("give exactly one of 'text' or 'html'")
+        check_content(self.text if self.text is not None else self.html or "")
+        return self
+
+    @property
+    def content_type(self) -> ContentType:
+        return "text/plain" if self.text is not None else "text/html"
+
+    @property
+    def body(self) -> str:
+        return self.text if self.text is not None else self.html or ""
+
+
+class Links(BaseModel):
+    self: str
+
+
+class ReportAccepted(BaseModel):
+    id: uuid.UUID
+    status: str
+    duplicate: bool = Field(description="True when this content was already submitted")
+    links: Links
+
+
+class Timings(BaseModel):
+    queue_seconds: float | None = None
+    extraction_seconds: float | None = None
+    total_seconds: float | None = None
+
+
+class ReportView(BaseModel):
+    id: uuid.UUID
+    status: str
+    content_type: str
+    title: str | None
+    source_url: str | None
+    source_name: str | None
+    published_at: datetime | None
+    received_at: datetime
+    queued_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    attempts: int
+    last_error: str | None
+    extractor_version: str | None
+    timings: Timings
+    extraction: Extraction | None
+    links: Links
+
+
+class BatchLineResult(BaseModel):
+    line: int
+    id: uuid.UUID | None = None
+    status: str | None = None
+    duplicate: bool | None = None
+    error: dict[str, Any] | None = None
+
+
+class BatchResult(BaseModel):
+    accepted: int
+    duplicates: int
+    rejected: int
+    results: list[BatchLineResult]
+
+
+class FileResult(BaseModel):
+    filename: str
+    id: uuid.UUID | None = None
+    status: str | None = None
+    duplicate: bool | None = None
+    error: dict[str, Any] | None = None
+
+
+class UploadResult(BaseModel):
+    accepted: int
+    duplicates: int
+    rejected: int
+    results: list[FileResult]

@@ -1,0 +1,8 @@
+"""Every table of the danvan database (one schema, one Alembic history)."""
+
+from danvan_shared.models.reports import Extraction, Report, ReportStatus
+
+__all__ = ["Extraction", "Report", "ReportStatus"]
+from danvan_shared.models.feeds import FeedEntry, FeedVersion
+
+__all__ += ["FeedEntry", "FeedVersion"]

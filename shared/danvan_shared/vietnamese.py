@@ -1,0 +1,77 @@
+"""Vietnamese spelling normalisation shared by the gazetteer and the extractor.
+
+Hand-written because no maintained library does it safely (see the project's
+library notes): underthesea's ``text_normalize`` re-tokenises the text and moves
+offsets, ``vi-fix`` corrupts closed syllables, and ``vi-textmatch`` is very new.
+The rule is small: after NFC, in an *open* syllable ending in ``oa``, ``oe`` or
+``uy`` (not after ``q``), the tone mark sits on the first vowel (``hoà`` → ``hòa``,
+``khoẻ`` → ``khỏe``, ``thuỷ`` → ``thủy``), which is the spelling of the official
+unit names. Every function keeps the string's length, so offsets stay valid.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+_LETTER = r"[^\W\d_]"
+# The last two letters of a word: o/u followed by a toned a/e/y, ending the word.
+_OPEN_GLIDE = re.compile(rf"(?<![qQ])([oOuU])({_LETTER})(?!{_LETTER})")
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
+_SPACES = re.compile(r"\s+")
+
+
+def _split_tone(char: str) -> tuple[str, str]:
+    decomposed = unicodedata.normalize("NFD", char)
+    tone = "".join(mark for mark in decomposed if mark in _TONE_MARKS)
+    base = "".join(mark for mark in decomposed if mark not in _TONE_MARKS)
+    return unicodedata.normalize("NFC", base), tone
+
+
+def _move_tone(match: re.Match[str]) -> str:
+    first, second = match.group(1), match.group(2)
+    base, tone = _split_tone(second)
+    if not tone:
+        return match.group(0)
+    pair = (first.lower(), base.lower())
+    if pair not in {("o", "a"), ("o", "e"), ("u", "y")}:
+        return match.group(0)
+    return unicodedata.normalize("NFC", first + tone) + base
+
+
+def normalize_tone(text: str) -> str:
+    """NFC, then one tone-placement convention (hòa, khỏe, thủy).
+
+    The result has the same length as ``unicodedata.normalize('NFC', text)``.
+    """
+    return _OPEN_GLIDE.sub(_move_tone, unicodedata.normalize("NFC", text))
+
+
+def strip_diacritics(text: str) -> str:
+    """Drop every mark and map đ/Đ to d/D, one output character per input character."""
+    out = []
+    for char in text:
+        if char in "đĐ":
+            out.append("d" if char == "đ" else "D")
+            continue
+        decomposed = unicodedata.normalize("NFD", char)
+        out.append(decomposed[0] if decomposed else char)
+    return "".join(out)
+
+
+def fold(text: str) -> str:
+    """A matching key: NFC, tone style, no diacritics, lower case, single spaces."""
+    text = normalize_tone(text).translate(_APOSTROPHES)
+    return _SPACES.sub(" ", strip_diacritics(text).lower()).strip()
+
+
+def match_key(text: str) -> str:
+    """A key that keeps diacritics: NFC, tone style, lower case, single spaces."""
+    text = normalize_tone(text).translate(_APOSTROPHES)
+    return _SPACES.sub(" ", text.lower()).strip()
+
+
+def slugify(text: str) -> str:
+    """URL slug of a name: 'Thành phố Hồ Chí Minh' → 'thanh-pho-ho-chi-minh'."""
+    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
