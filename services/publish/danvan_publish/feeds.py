@@ -1,0 +1,159 @@
+"""RSS 2.0 and Atom 1.0 through feedgen; JSON Feed 1.1 through a small pydantic model.
+
+All three are built from one ``FeedDocument``, so they carry the same items, ids,
+dates, categories and RFC 5005 paging links (``first`` / ``next`` / ``previous``;
+in RSS as ``atom:link`` elements, in JSON Feed as ``next_url``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from feedgen.feed import FeedGenerator
+from lxml import etree
+from pydantic import AwareDatetime, BaseModel
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+MEDIA_TYPES = {
+    "rss": "application/rss+xml; charset=utf-8",
+    "atom": "application/atom+xml; charset=utf-8",
+    "json": "application/feed+json; charset=utf-8",
+}
+
+
+@dataclass(frozen=True)
+class Category:
+    term: str
+    label: str
+    scheme: str
+
+
+@dataclass
+class FeedItem:
+    id: str
+    url: str
+    title: str
+    summary: str
+    content_html: str
+    published: datetime
+    updated: datetime
+    categories: list[Category] = field(default_factory=list)
+    external_url: str | None = None
+
+
+@dataclass
+class FeedDocument:
+    id: str
+    title: str
+    description: str
+    self_url: str
+    home_page_url: str
+    first_url: str
+    updated: datetime
+    next_url: str | None = None
+    prev_url: str | None = None
+    items: list[FeedItem] = field(default_factory=list)
+
+
+def _generator(document: FeedDocument) -> FeedGenerator:
+    generator = FeedGenerator()
+    generator.id(document.id)
+    generator.title(document.title)
+    generator.subtitle(document.description)
+    generator.description(document.description)
+    generator.language("vi")
+    generator.author({"name": "danvan"})
+    generator.generator("danvan publish")
+    generator.updated(document.updated)
+    generator.lastBuildDate(document.updated)
+    generator.ttl(30)
+    # feedgen writes the last "alternate" link as the RSS channel link.
+    generator.link(href=document.self_url, rel="self")
+    generator.link(href=document.first_url, rel="first")
+    if document.next_url:
+        generator.link(href=document.next_url, rel="next")
+    if document.prev_url:
+        generator.link(href=document.prev_url, rel="previous")
+    generator.link(href=document.home_page_url, rel="alternate", type="text/html")
+    for item in document.items:
+        entry = generator.add_entry(order="append")
+        entry.id(item.id)
+        entry.title(item.title)
+        entry.link(href=item.url, rel="alternate")
+        entry.summary(item.summary)
+        entry.content(item.content_html, type="html")
+        entry.published(item.published)
+        entry.updated(item.updated)
+        entry.category([{"term": c.term, "label": c.label, "scheme": c.scheme}
+                        for c in item.categories])
+    return generator
+
+
+def render_atom(document: FeedDocument) -> bytes:
+    return bytes(_generator(document).atom_str(pretty=False))
+
+
+def render_rss(document: FeedDocument) -> bytes:
+    feed, tree = _generator(document)._create_rss()
+    channel = feed.find("channel")
+    # feedgen keeps only rel="self" in RSS; RFC 5005 paging needs the others too.
+    for rel, href in (("first", document.first_url), ("next", document.next_url),
+                      ("previous", document.prev_url)):
+        if href:
+            etree.SubElement(channel, f"{{{ATOM_NS}}}link", href=href, rel=rel)
+    return bytes(etree.tostring(tree, encoding="UTF-8", xml_declaration=True))
+
+
+class JsonFeedAuthor(BaseModel):
+    name: str
+    url: str | None = None
+
+
+class JsonFeedItem(BaseModel):
+    id: str
+    url: str
+    external_url: str | None = None
+    title: str
+    content_html: str
+    summary: str
+    date_published: AwareDatetime
+    date_modified: AwareDatetime
+    tags: list[str]
+
+
+class JsonFeed(BaseModel):
+    version: str = "https://jsonfeed.org/version/1.1"
+    title: str
+    home_page_url: str
+    feed_url: str
+    description: str
+    language: str = "vi"
+    next_url: str | None = None
+    authors: list[JsonFeedAuthor]
+    items: list[JsonFeedItem]
+
+
+def render_json(document: FeedDocument) -> bytes:
+    feed = JsonFeed(
+        title=document.title,
+        home_page_url=document.home_page_url,
+        feed_url=document.self_url,
+        description=document.description,
+        next_url=document.next_url,
+        authors=[JsonFeedAuthor(name="danvan")],
+        items=[
+            JsonFeedItem(
+                id=item.id, url=item.url,
+                external_url=item.external_url,
+                title=item.title, content_html=item.content_html, summary=item.summary,
+                date_published=item.published, date_modified=item.updated,
+                tags=[f"{c.scheme.rsplit(':', 1)[-1]}:{c.term}" for c in item.categories],
+            )
+            for item in document.items
+        ],
+    )
+    return feed.model_dump_json(exclude_none=True).encode()
+
+
+RENDERERS = {"rss": render_rss, "atom": render_atom, "json": render_json}

@@ -1,0 +1,212 @@
+"""Every database query of the publish service.
+
+Feed pages are keyset-paged over ``ix_feed_entry_page``: for each year the feed
+period touches, one ordered index range (``feed``, ``period_year``) is read newest
+first from the cursor, and the per-year streams are merged. A page therefore
+costs about ``limit`` index rows per year, however many entries exist.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, bindparam, case, func, literal, tuple_, union_all
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, delete, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from danvan_shared.models import Extraction, FeedEntry, FeedVersion, Report
+
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class FeedQuery:
+    feed: str
+    start: date
+    end: date
+    level: str | None = None
+    meeting_type: str | None = None
+    campaign: str | None = None
+    only_canonical: bool = False
+
+
+@dataclass(frozen=True)
+class Cursor:
+    sort_at: datetime
+    id: int
+
+
+# ---- the task's side -------------------------------------------------------------------
+
+
+def report_and_extraction(session: Session, report_id: uuid.UUID
+                          ) -> tuple[Report | None, Extraction | None]:
+    """The report and its current extraction: the report's version, else the newest."""
+    report = session.get(Report, report_id)
+    if report is None:
+        return None, None
+    statement = select(Extraction).where(Extraction.report_id == report_id)
+    if report.extractor_version:
+        current = session.exec(
+            statement.where(Extraction.extractor_version == report.extractor_version)
+        ).first()
+        if current is not None:
+            return report, current
+    newest = session.exec(
+        statement.order_by(col(Extraction.created_at).desc(), col(Extraction.id).desc())
+    ).first()
+    return report, newest
+
+
+def entries_of_report(session: Session, report_id: uuid.UUID, *, lock: bool = False
+                      ) -> list[FeedEntry]:
+    statement = select(FeedEntry).where(FeedEntry.report_id == report_id)
+    if lock:
+        statement = statement.with_for_update()
+    return list(session.exec(statement))
+
+
+def refresh_canonical(session: Session, feed: str, event_key: str) -> None:
+    """Of several reports of one meeting in a feed, the first indexed one is shown."""
+    ids = list(session.exec(
+        select(FeedEntry.id).where(FeedEntry.feed == feed, FeedEntry.event_key == event_key)
+        .order_by(col(FeedEntry.id))
+    ))
+    if not ids:
+        return
+    for entry in session.exec(select(FeedEntry).where(col(FeedEntry.id).in_(ids))):
+        wanted = entry.id == ids[0]
+        if entry.is_canonical != wanted:
+            entry.is_canonical = wanted
+            session.add(entry)
+
+
+def bump_versions(session: Session, feeds: Iterable[str], now: datetime) -> None:
+    for feed in sorted(set(feeds)):  # a fixed order, so concurrent tasks cannot deadlock
+        version = session.get(FeedVersion, feed, with_for_update=True)
+        if version is None:
+            session.add(FeedVersion(feed=feed, version=1, updated_at=now))
+        else:
+            version.version += 1
+            version.updated_at = now
+            session.add(version)
+
+
+# ---- the readers' side -----------------------------------------------------------------
+
+
+def feed_version(session: Session, feed: str) -> tuple[int, datetime]:
+    row = session.get(FeedVersion, feed)
+    if row is None:
+        return 0, EPOCH
+    return row.version, row.updated_at
+
+
+def global_version(session: Session) -> tuple[int, datetime]:
+    total, latest = session.exec(
+        select(func.coalesce(func.sum(FeedVersion.version), 0), func.max(FeedVersion.updated_at))
+    ).one()
+    if latest is not None and latest.tzinfo is None:  # SQLite's max() drops the type
+        latest = datetime.fromisoformat(str(latest)).replace(tzinfo=UTC)
+    return int(total), latest or EPOCH
+
+
+def _filters(query: FeedQuery) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [
+        col(FeedEntry.feed) == query.feed,
+        col(FeedEntry.period_start) >= query.start,
+        col(FeedEntry.period_end) <= query.end,
+    ]
+    if query.level:
+        conditions.append(col(FeedEntry.level) == query.level)
+    if query.meeting_type:
+        conditions.append(col(FeedEntry.meeting_type) == query.meeting_type)
+    if query.campaign:
+        conditions.append(col(FeedEntry.campaign_slugs).contains(f"|{query.campaign}|", autoescape=True))
+    if query.only_canonical:
+        conditions.append(col(FeedEntry.is_canonical).is_(True))
+    return conditions
+
+
+def _sort_key_param(cursor: Cursor) -> Any:
+    sort_type = FeedEntry.__table__.c.sort_at.type
+    return tuple_(bindparam("cursor_sort_at", cursor.sort_at, type_=sort_type),
+                  literal(cursor.id))
+
+
+def page(session: Session, query: FeedQuery, *, after: Cursor | None = None,
+         before: Cursor | None = None, limit: int = 50) -> list[FeedEntry]:
+    """Up to ``limit`` entries newest first: older than ``after`` or newer than ``before``."""
+    newest_first = before is None
+    key = tuple_(col(FeedEntry.sort_at), col(FeedEntry.id))
+    conditions = _filters(query)
+    if after is not None:
+        conditions.append(key < _sort_key_param(after))
+    if before is not None:
+        conditions.append(key > _sort_key_param(before))
+    order = ((col(FeedEntry.sort_at).desc(), col(FeedEntry.id).desc()) if newest_first
+             else (col(FeedEntry.sort_at).asc(), col(FeedEntry.id).asc()))
+    years = range(query.start.year, query.end.year + 1)
+    per_year: list[SelectOfScalar[FeedEntry]] = [
+        select(FeedEntry).where(*conditions, col(FeedEntry.period_year) == year)
+        .order_by(*order).limit(limit)
+        for year in years
+    ]
+    if len(per_year) == 1:
+        rows = list(session.exec(per_year[0]))
+    else:
+        merged = union_all(*(select(part.subquery()) for part in per_year)).subquery()
+        entry = aliased(FeedEntry, merged)
+        outer_order = ((entry.sort_at.desc(), entry.id.desc()) if newest_first
+                       else (entry.sort_at.asc(), entry.id.asc()))
+        rows = list(session.exec(select(entry).order_by(*outer_order).limit(limit)))
+    return rows if newest_first else rows[::-1]
+
+
+def grouped_counts(session: Session, query: FeedQuery, column: Any) -> dict[str, int]:
+    rows = session.exec(
+        select(column, func.count()).where(*_filters(query)).group_by(column)
+    ).all()
+    return {str(value) if value is not None else "unknown": int(count) for value, count in rows}
+
+
+def aggregate_rows(session: Session, query: FeedQuery, limit: int = 5000
+                   ) -> Sequence[Any]:
+    """The columns aggregates list (units, chairs, campaigns, documents) of a feed period."""
+    return session.exec(
+        select(FeedEntry.unit_name, FeedEntry.chairs, FeedEntry.campaigns, FeedEntry.documents)
+        .where(*_filters(query)).order_by(col(FeedEntry.sort_at).desc()).limit(limit)
+    ).all()
+
+
+def counts_by_feed_and_period(session: Session, boundary: str | None = None
+                              ) -> list[tuple[str, str, int, int]]:
+    """(feed, period key, entries, reports of distinct meetings) for every pair with entries."""
+    statement = (
+        select(FeedEntry.feed, FeedEntry.period_key, func.count(),
+               func.sum(case((col(FeedEntry.is_canonical), 1), else_=0)))
+        .where(col(FeedEntry.period_key).is_not(None))
+        .group_by(FeedEntry.feed, FeedEntry.period_key)
+    )
+    if boundary:
+        statement = statement.where(col(FeedEntry.boundary).in_([boundary]))
+    return [(feed, key, int(count), int(distinct or 0))
+            for feed, key, count, distinct in session.exec(statement).all()]
+
+
+def timeline(session: Session, feed: str, limit: int = 200) -> list[FeedEntry]:
+    return list(session.exec(
+        select(FeedEntry).where(FeedEntry.feed == feed)
+        .order_by(col(FeedEntry.period_end).desc(), col(FeedEntry.sort_at).desc())
+        .limit(limit)
+    ))
+
+
+def delete_entries(session: Session, ids: list[int]) -> None:
+    if ids:
+        session.exec(delete(FeedEntry).where(col(FeedEntry.id).in_(ids)))
