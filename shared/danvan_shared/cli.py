@@ -23,7 +23,13 @@ app = typer.Typer(
 
 def _register_commands() -> None:
     for entry_point in sorted(entry_points(group="danvan.commands"), key=lambda ep: ep.name):
-        target = entry_point.load()
+        try:
+            target = entry_point.load()
+        except Exception as exc:  # one broken plug-in must not take the whole CLI down
+            logging.getLogger("danvan.cli").warning(
+                "command %r is unavailable: %s: %s", entry_point.name, type(exc).__name__, exc
+            )
+            continue
         if isinstance(target, typer.Typer):
             app.add_typer(target, name=entry_point.name)
         else:

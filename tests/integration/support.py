@@ -1,0 +1,82 @@
+"""Starting the pipeline's real processes for integration tests.
+
+The commands come from ``danvan_shared.supervisor.process_command``, so the
+tests run exactly what ``make run`` and docker-compose run.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from danvan_shared.settings import Settings
+from danvan_shared.supervisor import process_command
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 0.2,
+               message: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(interval)
+    raise AssertionError(f"{message} not reached within {timeout:.0f} s")
+
+
+class Processes:
+    """Pipeline processes started with a given environment; all stopped on close."""
+
+    def __init__(self, env: dict[str, str], log_dir: Path) -> None:
+        self.env = {**os.environ, **env}
+        self.log_dir = log_dir
+        self.running: dict[str, subprocess.Popen[bytes]] = {}
+
+    def settings(self) -> Settings:
+        overrides = {key.removeprefix("DANVAN_").lower(): value
+                     for key, value in self.env.items() if key.startswith("DANVAN_")}
+        return Settings(**overrides)
+
+    def start(self, name: str) -> subprocess.Popen[bytes]:
+        command = process_command(name, self.settings())
+        log = (self.log_dir / f"{name}.log").open("ab")
+        process = subprocess.Popen(command, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        self.running[name] = process
+        return process
+
+    def kill(self, name: str) -> None:
+        """SIGKILL the process and its children, like an OOM kill or a pulled plug."""
+        process = self.running.pop(name)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+    def stop(self, name: str) -> None:
+        process = self.running.pop(name)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+    def close(self) -> None:
+        for name in [name for name in self.running if name != "broker"]:
+            self.stop(name)
+        if "broker" in self.running:
+            self.stop("broker")
+
+    def log(self, name: str) -> str:
+        path = self.log_dir / f"{name}.log"
+        return path.read_text(errors="replace")[-4000:] if path.exists() else ""
