@@ -63,13 +63,16 @@ def test_scale_backends_are_one_setting_away() -> None:
     assert embedded.uses_embedded_broker and embedded.is_sqlite
 
 
-@pytest.mark.parametrize("bad", [
-    {"database_url": "mysql://x"},
-    {"broker_url": "amqp://guest@localhost//"},
-    {"max_attempts": "0"},
-    {"ingest_port": "99999"},
-    {"environment": "production"},  # production without a Flower password
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"database_url": "mysql://x"},
+        {"broker_url": "amqp://guest@localhost//"},
+        {"max_attempts": "0"},
+        {"ingest_port": "99999"},
+        {"environment": "production"},  # production without a Flower password
+    ],
+)
 def test_bad_configuration_fails_at_start_up_naming_the_setting(bad: dict[str, str]) -> None:
     with pytest.raises(ValidationError) as error:
         Settings(**bad)  # type: ignore[arg-type]
@@ -77,11 +80,19 @@ def test_bad_configuration_fails_at_start_up_naming_the_setting(bad: dict[str, s
 
 
 def test_cli_lists_every_command_with_help() -> None:
-    result = subprocess.run([sys.executable, "-m", "danvan_shared.cli", "--help"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "danvan_shared.cli", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     for command in ("serve", "submit", "extract", "eval", "reprocess", "db"):
         assert command in result.stdout
-    bad = subprocess.run([sys.executable, "-m", "danvan_shared.cli", "serve", "--only", "nope"],
-                         capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [sys.executable, "-m", "danvan_shared.cli", "serve", "--only", "nope"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode != 0 and "Traceback" not in bad.stderr

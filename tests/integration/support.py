@@ -24,8 +24,9 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 0.2,
-               message: str = "condition") -> None:
+def wait_until(
+    predicate: Callable[[], bool], timeout: float, interval: float = 0.2, message: str = "condition"
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -43,15 +44,19 @@ class Processes:
         self.running: dict[str, subprocess.Popen[bytes]] = {}
 
     def settings(self) -> Settings:
-        overrides = {key.removeprefix("DANVAN_").lower(): value
-                     for key, value in self.env.items() if key.startswith("DANVAN_")}
+        overrides = {
+            key.removeprefix("DANVAN_").lower(): value
+            for key, value in self.env.items()
+            if key.startswith("DANVAN_")
+        }
         return Settings(**overrides)
 
     def start(self, name: str) -> subprocess.Popen[bytes]:
         command = process_command(name, self.settings())
         log = (self.log_dir / f"{name}.log").open("ab")
-        process = subprocess.Popen(command, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            command, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         self.running[name] = process
         return process
 

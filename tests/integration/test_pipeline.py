@@ -28,7 +28,7 @@ LEAD = (
     "Sáng ngày {day}/7/2024, Ban Dân vận Huyện ủy Chiêm Hóa tổ chức Hội nghị sơ kết công tác "
     "dân vận 6 tháng đầu năm, triển khai nhiệm vụ 6 tháng cuối năm 2024. Đồng chí Nguyễn Văn "
     "Hùng, Phó Bí thư Thường trực Huyện ủy chủ trì hội nghị. Báo cáo số {n} cho biết các cơ "
-    "quan, đơn vị đã thực hiện tốt phong trào thi đua \"Dân vận khéo\" với {n} mô hình."
+    'quan, đơn vị đã thực hiện tốt phong trào thi đua "Dân vận khéo" với {n} mô hình.'
 )
 
 
@@ -37,12 +37,16 @@ def report_text(n: int) -> str:
 
 
 @pytest.fixture(params=["redis+postgresql", "embedded"])
-def pipeline(request: pytest.FixtureRequest, configure, tmp_path: Path
-             ) -> Iterator[Processes]:
-    env = {"DANVAN_DATA_DIR": str(tmp_path / "var"), "DANVAN_STALE_QUEUED_SECONDS": "8",
-           "DANVAN_STALE_EXTRACTING_SECONDS": "4", "DANVAN_RELAY_INTERVAL_SECONDS": "0.5",
-           "DANVAN_RELAY_GRACE_SECONDS": "0.5", "DANVAN_EXTRACT_CONCURRENCY": "2",
-           "DANVAN_LOG_LEVEL": "WARNING"}
+def pipeline(request: pytest.FixtureRequest, configure, tmp_path: Path) -> Iterator[Processes]:
+    env = {
+        "DANVAN_DATA_DIR": str(tmp_path / "var"),
+        "DANVAN_STALE_QUEUED_SECONDS": "8",
+        "DANVAN_STALE_EXTRACTING_SECONDS": "4",
+        "DANVAN_RELAY_INTERVAL_SECONDS": "0.5",
+        "DANVAN_RELAY_GRACE_SECONDS": "0.5",
+        "DANVAN_EXTRACT_CONCURRENCY": "2",
+        "DANVAN_LOG_LEVEL": "WARNING",
+    }
     if request.param == "embedded":
         env["DANVAN_DATABASE_URL"] = f"sqlite:///{tmp_path / 'var' / 'danvan.db'}"
         env["DANVAN_EMBEDDED_BROKER_PORT"] = str(free_port())
@@ -101,29 +105,41 @@ def test_post_to_feed_entry_in_all_three_formats(pipeline: Processes) -> None:
     from danvan_publish.app import create_app as create_publish
 
     with TestClient(create_ingest()) as ingest, TestClient(create_publish()) as publish:
-        response = ingest.post("/v1/reports", json={
-            "text": "Chiêm Hóa sơ kết công tác dân vận 6 tháng đầu năm 2024\n" + report_text(3),
-            "source_url": "https://chiemhoa.tuyenquang.gov.vn/tin-tuc/so-ket-dan-van",
-            "published_at": "2024-07-04T10:00:00+07:00",
-        })
+        response = ingest.post(
+            "/v1/reports",
+            json={
+                "text": "Chiêm Hóa sơ kết công tác dân vận 6 tháng đầu năm 2024\n" + report_text(3),
+                "source_url": "https://chiemhoa.tuyenquang.gov.vn/tin-tuc/so-ket-dan-van",
+                "published_at": "2024-07-04T10:00:00+07:00",
+            },
+        )
         assert response.status_code == 202
         report_url = response.json()["links"]["self"]
-        wait_until(lambda: ingest.get(report_url).json()["status"] == "extracted", 60,
-                   message=f"extraction (worker log: {pipeline.log('extract')})")
+        wait_until(
+            lambda: ingest.get(report_url).json()["status"] == "extracted",
+            60,
+            message=f"extraction (worker log: {pipeline.log('extract')})",
+        )
         extraction = ingest.get(report_url).json()["extraction"]
         assert extraction["province"]["slug"] == "tuyen-quang"
         assert extraction["period"]["key"] == "2024-H1"
 
         def entry_in_feed() -> bool:
             return publish.get("/v1/feeds/tuyen-quang/2024-H1.json").status_code == 200 and bool(
-                publish.get("/v1/feeds/tuyen-quang/2024-H1.json").json()["items"])
+                publish.get("/v1/feeds/tuyen-quang/2024-H1.json").json()["items"]
+            )
 
         wait_until(entry_in_feed, 30, message=f"feed entry ({pipeline.log('publish-worker')})")
         for extension in ("rss", "atom"):
-            parsed = feedparser.parse(publish.get(f"/v1/feeds/tuyen-quang/2024-H1.{extension}").text)
+            parsed = feedparser.parse(
+                publish.get(f"/v1/feeds/tuyen-quang/2024-H1.{extension}").text
+            )
             assert not parsed.bozo, parsed.get("bozo_exception")
             assert len(parsed.entries) == 1
-            assert parsed.entries[0].link == "https://chiemhoa.tuyenquang.gov.vn/tin-tuc/so-ket-dan-van"
+            assert (
+                parsed.entries[0].link
+                == "https://chiemhoa.tuyenquang.gov.vn/tin-tuc/so-ket-dan-van"
+            )
         item = publish.get("/v1/feeds/tuyen-quang/2024-H1.json").json()["items"][0]
         assert item["url"] == "https://chiemhoa.tuyenquang.gov.vn/tin-tuc/so-ket-dan-van"
         assert "Chiêm Hóa" in (item.get("title", "") + item.get("content_html", ""))
@@ -139,17 +155,26 @@ def test_sigkilled_worker_loses_and_duplicates_nothing(pipeline: Processes) -> N
         lines = "\n".join(
             json.dumps({"text": report_text(n) + f" (bản tin {n})"}) for n in range(count)
         )
-        response = ingest.post("/v1/reports:batch", content=lines,
-                               headers={"content-type": "application/x-ndjson"})
+        response = ingest.post(
+            "/v1/reports:batch", content=lines, headers={"content-type": "application/x-ndjson"}
+        )
         assert response.json()["accepted"] == count
-        wait_until(lambda: statuses().get("extracted", 0) >= 20, 60, interval=0.05,
-                   message="first extractions")
+        wait_until(
+            lambda: statuses().get("extracted", 0) >= 20,
+            60,
+            interval=0.05,
+            message="first extractions",
+        )
         pipeline.kill("extract")
         assert statuses().get("extracted", 0) < count, "all done before the kill: no test"
         time.sleep(1)
         pipeline.start("extract")
-        wait_until(lambda: statuses().get("extracted", 0) == count, 180, interval=0.5,
-                   message=f"all {count} extracted; now {statuses()}")
+        wait_until(
+            lambda: statuses().get("extracted", 0) == count,
+            180,
+            interval=0.5,
+            message=f"all {count} extracted; now {statuses()}",
+        )
 
     with Session(get_engine()) as session:
         # Every report is extracted and extractions are unique per report and version,
@@ -159,12 +184,15 @@ def test_sigkilled_worker_loses_and_duplicates_nothing(pipeline: Processes) -> N
 
     def entries_settled() -> bool:
         with Session(get_engine()) as session:
-            return session.exec(select(func.count(func.distinct(FeedEntry.report_id)))).one() == count
+            return (
+                session.exec(select(func.count(func.distinct(FeedEntry.report_id)))).one() == count
+            )
 
     wait_until(entries_settled, 60, message="every report indexed")
     with Session(get_engine()) as session:
         duplicates = session.exec(
             select(FeedEntry.report_id, FeedEntry.feed, func.count())
-            .group_by(FeedEntry.report_id, FeedEntry.feed).having(func.count() > 1)
+            .group_by(FeedEntry.report_id, FeedEntry.feed)
+            .having(func.count() > 1)
         ).all()
     assert duplicates == []

@@ -111,7 +111,7 @@ def submit_report(
         status=accepted.report.status,
         duplicate=accepted.duplicate,
         links={"self": location},
-    )  # type: ignore[arg-type]
+    )
 
 
 def _accept_files(session: SessionDep, items: list[tuple[str, Any]]) -> UploadResult:
@@ -148,7 +148,7 @@ def _summarise(
             "No report in the request was acceptable.",
             errors=[result.model_dump(exclude_none=True) for result in results],
         )
-    return model(accepted=accepted, duplicates=duplicates, rejected=rejected, results=results)  # type: ignore[arg-type]
+    return model(accepted=accepted, duplicates=duplicates, rejected=rejected, results=results)
 
 
 async def _read_ndjson(request: Request, settings: SettingsDep) -> list[tuple[int, str]]:

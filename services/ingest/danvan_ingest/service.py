@@ -122,5 +122,5 @@ def report_view(session: Session, report: Report, self_url: str) -> ReportView:
             total_seconds=_seconds(report.received_at, report.finished_at),
         ),
         extraction=extraction,
-        links={"self": self_url},  # type: ignore[arg-type]
+        links={"self": self_url},
     )
