@@ -127,7 +127,8 @@ def _filters(query: FeedQuery) -> list[ColumnElement[bool]]:
     if query.meeting_type:
         conditions.append(col(FeedEntry.meeting_type) == query.meeting_type)
     if query.campaign:
-        conditions.append(col(FeedEntry.campaign_slugs).contains(f"|{query.campaign}|", autoescape=True))
+        slug = f"|{query.campaign}|"
+        conditions.append(col(FeedEntry.campaign_slugs).contains(slug, autoescape=True))
     if query.only_canonical:
         conditions.append(col(FeedEntry.is_canonical).is_(True))
     return conditions
