@@ -1,0 +1,148 @@
+"""``danvan extract`` and ``danvan eval``: the extractor on JSONL files, no service needed."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+import typer
+
+from danvan_extract.evaluation import FIELDS, TARGETS, as_json, score
+from danvan_extract.extraction import EXTRACTOR_VERSION, extract_report
+
+
+def _open(path: str) -> TextIO:
+    if path == "-":
+        return sys.stdin
+    return Path(path).open(encoding="utf-8")
+
+
+def _lines(handle: TextIO) -> Iterator[tuple[int, str]]:
+    for number, line in enumerate(handle, start=1):
+        if line.strip():
+            yield number, line
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def extract_record(record: dict[str, Any]) -> dict[str, Any]:
+    """One input record → one output object (the extraction plus its id)."""
+    html = record.get("html")
+    body = html if isinstance(html, str) and html.strip() else record.get("text")
+    if not isinstance(body, str):
+        raise ValueError('needs a "text" (or "html") string')
+    extraction = extract_report(
+        body,
+        content_type="text/html" if body is html else "text/plain",
+        url=record.get("url") if isinstance(record.get("url"), str) else None,
+        title=record.get("title") if isinstance(record.get("title"), str) else None,
+        published_at=_parse_time(record.get("published_at")),
+    )
+    output = extraction.model_dump(mode="json")
+    output["id"] = record.get("id")
+    return output
+
+
+def extract(
+    source: str = typer.Argument(..., help="JSONL file of reports, or - for stdin."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Write extractions here instead of stdout."
+    ),
+) -> None:
+    """Extract structured data from reports: one JSON object per input line.
+
+    Input lines: {"id", "text", "url"?, "published_at"?, "title"?, "html"?}.
+    Output lines: the extraction (see danvan_shared.extraction_schema) plus "id".
+    """
+    from rich.console import Console
+    from rich.progress import Progress
+
+    failures = 0
+    target: TextIO = output.open("w", encoding="utf-8") if output else sys.stdout
+    progress_console = Console(stderr=True)
+    # The bar goes to stderr, and only to a terminal, so piped output stays clean.
+    show_progress = progress_console.is_terminal
+    try:
+        handle = _open(source)
+    except OSError as error:
+        typer.echo(f"error: cannot read {source}: {error}", err=True)
+        raise typer.Exit(2) from None
+    with handle, Progress(transient=True, disable=not show_progress,
+                          console=progress_console) as progress:
+        task = progress.add_task("extracting", total=None)
+        for number, line in _lines(handle):
+            try:
+                record = json.loads(line)
+                if not isinstance(record, dict):
+                    raise ValueError("a line must be a JSON object")
+                result = extract_record(record)
+            except (ValueError, TypeError) as error:
+                failures += 1
+                typer.echo(f"error: line {number}: {error}", err=True)
+                continue
+            target.write(json.dumps(result, ensure_ascii=False) + "\n")
+            progress.advance(task)
+    if output:
+        target.close()
+    if failures:
+        typer.echo(f"{failures} line(s) failed", err=True)
+        raise typer.Exit(1)
+
+
+def evaluate(
+    gold: Path = typer.Argument(..., help="Gold JSONL (corpus format: id, text, url, gold)."),
+    predictions: Path | None = typer.Option(
+        None, "--predictions", "-p",
+        help="Extractions JSONL (from danvan extract); default: run the extractor now.",
+    ),
+    as_json_output: bool = typer.Option(False, "--json", help="Print the scores as JSON."),
+) -> None:
+    """Score extractions against gold labels, per field, listing every miss."""
+    gold_records: list[dict[str, Any]] = []
+    with gold.open(encoding="utf-8") as handle:
+        for number, line in _lines(handle):
+            try:
+                gold_records.append(json.loads(line))
+            except ValueError as error:
+                typer.echo(f"error: {gold}:{number}: {error}", err=True)
+                raise typer.Exit(2) from None
+    predicted: dict[str, dict[str, Any]] = {}
+    if predictions is not None:
+        with predictions.open(encoding="utf-8") as handle:
+            for number, line in _lines(handle):
+                try:
+                    record = json.loads(line)
+                    predicted[str(record["id"])] = record
+                except (ValueError, KeyError, TypeError) as error:
+                    typer.echo(f"error: {predictions}:{number}: {error}", err=True)
+    else:
+        for record in gold_records:
+            predicted[str(record.get("id"))] = extract_record(record)
+    pairs = [(str(r.get("id")), predicted.get(str(r.get("id")), {}), r.get("gold") or {})
+             for r in gold_records]
+    scores = score(pairs)
+    if as_json_output:
+        typer.echo(json.dumps({"extractor_version": EXTRACTOR_VERSION, "reports": len(pairs),
+                               "fields": as_json(scores)}, ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"extractor {EXTRACTOR_VERSION}, {len(pairs)} reports")
+    for name in FIELDS:
+        entry = scores[name]
+        mark = "ok " if entry.accuracy >= TARGETS[name] else "LOW"
+        typer.echo(f"{mark} {name:<13} {entry.accuracy:6.3f}  ({entry.correct:g}/{entry.total},"
+                   f" target {TARGETS[name]})")
+    for name in FIELDS:
+        for miss in scores[name].misses:
+            typer.echo(f"  miss {name:<13} {miss['id']:<8} predicted={miss['predicted']!r} "
+                       f"gold={miss['gold']!r}")

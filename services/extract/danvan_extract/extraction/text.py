@@ -1,0 +1,161 @@
+"""Turn a submitted report into the texts the extractors read, keeping offsets.
+
+Three views of one document, all of the same length so a match in one is a span in the
+others:
+
+* ``original``: the text spans point into (the submitted plain text, or for HTML the
+  article text trafilatura extracted);
+* ``norm``: NFC + one tone convention (``hoà`` → ``hòa``), page chrome blanked out;
+* ``folded``: ``norm`` without diacritics and in lower case, for keyword regexes.
+
+NFC can shorten a string (NFD input), so ``norm`` may be shorter than ``original``; an
+offset map then takes a ``norm`` position back to ``original``. Page chrome (visit
+counters, "Các tin khác", image file names) is replaced by spaces rather than removed, so
+offsets survive. trafilatura does the HTML work; what it cannot know is this genre's chrome
+and tone spelling, which is why the rest is hand-written.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from danvan_shared.vietnamese import normalize_tone
+
+from .folding import fold_same_length
+
+# Lines that are site furniture, not report text. Matched on the folded line.
+_CHROME_LINE = re.compile(
+    r"^\s*(?:"
+    r"truy cap noi dung luon|thong ke truy cap|thong ke\s*:?.{0,20}|luot truy cap.{0,20}"
+    r"|online\s*:?\s*\d*|cac tin khac.{0,40}|tin lien quan.{0,40}|lien ket website"
+    r"|da xem\s*:?\s*[\d.]*|[\d.]+\s*luot xem|luot xem\s*:?\s*[\d.]*|xuat ban thong tin"
+    r"|chi tiet bai viet.{0,30}|image banner|a a|in bai viet|chia se.{0,20}|tu khoa.{0,60}"
+    r"|•\s*tu khoa.{0,60}|theo doi bao .{0,40}|.{1,120}\.(?:jpe?g|png|gif|webp)"
+    r")\s*$"
+)
+
+
+@dataclass
+class PreparedText:
+    """A report ready for the extractors: three same-length views plus metadata."""
+
+    original: str
+    norm: str
+    folded: str
+    offset_map: list[int] | None = None  # norm index → original index, when lengths differ
+    title: str | None = None
+    page_date: datetime | None = None
+    article_text: str | None = None
+    lines: list[tuple[int, int]] = field(default_factory=list)
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a half-open ``norm`` range back to ``original``."""
+        if self.offset_map is None:
+            return start, end
+        size = len(self.offset_map) - 1
+        start = min(max(start, 0), size)
+        end = min(max(end, start), size)
+        return self.offset_map[start], self.offset_map[end]
+
+
+def _nfc_with_map(text: str) -> tuple[str, list[int] | None]:
+    """NFC the text; when that changes its length, also return norm → original offsets."""
+    if unicodedata.is_normalized("NFC", text):
+        return text, None
+    pieces: list[str] = []
+    offsets: list[int] = []
+    start = 0
+    length = len(text)
+    while start < length:
+        end = start + 1
+        # A base character and the combining marks that follow it compose together.
+        while end < length and unicodedata.combining(text[end]):
+            end += 1
+        composed = unicodedata.normalize("NFC", text[start:end])
+        pieces.append(composed)
+        offsets.extend([start] * len(composed))
+        start = end
+    offsets.append(length)
+    return "".join(pieces), offsets
+
+
+def _blank_chrome(norm: str, folded: str) -> tuple[str, str, list[tuple[int, int]]]:
+    """Replace chrome lines by spaces in both views; return the remaining line ranges."""
+    norm_chars: list[str] | None = None
+    folded_chars: list[str] | None = None
+    lines: list[tuple[int, int]] = []
+    position = 0
+    for line in folded.split("\n"):
+        start, end = position, position + len(line)
+        position = end + 1
+        if len(line) < 200 and _CHROME_LINE.match(line):
+            if norm_chars is None or folded_chars is None:
+                norm_chars, folded_chars = list(norm), list(folded)
+            for index in range(start, end):
+                norm_chars[index] = " "
+                folded_chars[index] = " "
+            continue
+        if line.strip():
+            lines.append((start, end))
+    if norm_chars is None or folded_chars is None:
+        return norm, folded, lines
+    return "".join(norm_chars), "".join(folded_chars), lines
+
+
+def prepare_text(text: str) -> PreparedText:
+    """Normalise a plain-text report (spans will point into ``text``)."""
+    nfc, offset_map = _nfc_with_map(text)
+    norm = normalize_tone(nfc)
+    if len(norm) != len(nfc):  # defensive: normalize_tone promises equal length
+        norm, offset_map = nfc, offset_map
+    norm = norm.replace("\u00a0", " ").replace("\r", "\n")
+    folded = fold_same_length(norm)
+    norm, folded, lines = _blank_chrome(norm, folded)
+    return PreparedText(original=text, norm=norm, folded=folded, offset_map=offset_map, lines=lines)
+
+
+_TAG = re.compile(r"<[^>]{0,2000}>")
+_SCRIPT = re.compile(r"<(script|style)\b[^>]{0,2000}>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_BLOCK_TAG = re.compile(r"<\s*/?\s*(?:p|div|br|li|h[1-6]|tr|table|section|article)\b", re.I)
+
+
+def _strip_tags(html: str) -> str:
+    import html as html_lib
+
+    text = _SCRIPT.sub(" ", html)
+    text = _BLOCK_TAG.sub(lambda match: "\n" + match.group(0), text)
+    text = _TAG.sub(" ", text)
+    text = html_lib.unescape(text)
+    return re.sub(r"[ \t]+", " ", text)
+
+
+def html_to_article(html: str, url: str | None = None) -> tuple[str, str | None, str | None]:
+    """The article text, the page title and the page date string of an HTML page.
+
+    trafilatura finds the main content and the metadata; when it fails or finds nothing
+    (tiny pages, fragments), a plain tag strip keeps the words.
+    """
+    title: str | None = None
+    date_text: str | None = None
+    body = ""
+    try:
+        import trafilatura
+
+        document = trafilatura.bare_extraction(
+            html, url=url, with_metadata=True, include_comments=False, favor_recall=True
+        )
+        if document is not None:
+            as_dict = document.as_dict() if hasattr(document, "as_dict") else dict(document)
+            body = str(as_dict.get("text") or "")
+            title = as_dict.get("title") or None
+            date_text = as_dict.get("date") or None
+    except Exception:  # trafilatura on hostile input: fall back, never raise
+        body = ""
+    if not body.strip():
+        body = _strip_tags(html)
+    if title and not body.lstrip().startswith(title[:40]):
+        body = f"{title}\n\n{body}"
+    return body, title, date_text

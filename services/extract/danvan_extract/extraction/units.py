@@ -1,0 +1,193 @@
+"""The holding unit: which Party body (or front, or bloc) held the meeting, at what level.
+
+Reports name the holder as the subject of "tổ chức" in the lead ("Ban Dân vận Huyện ủy
+Chiêm Hóa đã tổ chức …"), as "… của <body>", or only in the headline or URL slug. Bodies
+are a closed vocabulary (Tỉnh ủy, Huyện ủy, Đảng ủy xã …) that no NER model tags reliably
+(the library notes: underthesea tagged "đồng chí …" as a place), so they are regexes over
+folded text; the name after a body is read from the gazetteer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from . import places
+
+_BODY = re.compile(
+    r"(?<![a-z])(?:"
+    r"(?P<central>ban dan van (?:trung uong|tw|tu)(?![a-z])"
+    r"|hoi dong cong tac quan chung (?:trung uong|tw|tu)(?![a-z])"
+    r"|ban can su dang chinh phu|ban bi thu(?! [a-z]{2})|bo chinh tri)"
+    r"|(?:(?:ban dan van|ban thuong vu|thuong truc|ban chap hanh|ban tuyen giao va dan van)\s+)?"
+    r"(?P<party>tinh uy|thanh uy|huyen uy|quan uy|thi uy"
+    r"|dang uy\s+(?:xa|phuong|thi tran))(?![a-z])"
+    r"|(?P<bloc>khoi dan van\s+(?:cac\s+)?(?:xa|phuong|thi tran))(?![a-z])"
+    r"|(?P<front>(?:uy ban\s+|ub\s*)?(?:mat tran to quoc|mttq|mat tran)(?:\s*viet nam|\s*vn)?"
+    r"\s+(?:xa|phuong|thi tran))(?![a-z])"
+    r"|(?P<commune>(?:uy ban nhan dan |ubnd )?(?:xa|phuong|thi tran)(?:\s+diem)?)(?=\s+[a-z])"
+    r"|(?P<bdv>ban dan van)(?!\s+(?:tinh|thanh|huyen|quan|thi|dang|trung|tw|tu|cac|khoi))"
+    r")"
+)
+# A body named right after a person's title is that person's office, not the holder.
+_TITLE_BEFORE = re.compile(
+    r"(?:truong|pho|bi thu|uy vien|chu tich|can bo|chuyen vien|lanh dao|dai dien|"
+    r"thuong truc|tai|tai tru so|tai hoi truong|co quan|cac|tham du|du)\s*(?:ban\s*)?$"
+)
+_AT_PLACE = re.compile(r"(?<![a-z])tai(?![a-z])[^,;]{0,40}$")
+_LEVEL_OF_PARTY = {
+    "tinh uy": "province",
+    "huyen uy": "district",
+    "quan uy": "district",
+    "thi uy": "district",
+}
+_DISTRICT_KIND = {"huyen uy": "huyen", "quan uy": "quan", "thi uy": "thi_xa", "thanh uy": "thanh_pho"}
+_FILLER = re.compile(r"\s*(?:tinh|thanh pho|tp\.?|huyen|quan|thi xa|tx\.?|xa|phuong|thi tran)?\s*")
+CENTRAL_CITY_KEYS = {"ha noi", "ho chi minh", "hai phong", "da nang", "can tho", "tphcm", "tp hcm",
+                     "hcm", "sai gon"}
+
+
+@dataclass
+class BodyMention:
+    """A Party body (or front/bloc) written in the text, with the name that follows it."""
+
+    start: int
+    end: int
+    kind: str  # central, province, district, commune, city, bare
+    body: str  # folded body words ("huyen uy", "dang uy xa", …)
+    name: str | None = None  # the unit name as written (norm text), when one follows
+    name_key: str | None = None
+    name_codes: tuple[str, ...] = ()
+    name_end: int | None = None
+    level_hint: str | None = None
+
+
+def _commune_kind(words: str) -> str:
+    if "phuong" in words:
+        return "phuong"
+    if "thi tran" in words:
+        return "thi_tran"
+    return "xa"
+
+
+_NAME_WORD = re.compile(r"[A-ZĐÀ-Ỹ0-9][^\s,.;:()\"“”–-]*")
+
+
+def _capitalised_name(norm: str, position: int, max_words: int = 4) -> tuple[int, int] | None:
+    """Capitalised words starting at ``position`` (a name the gazetteer may not know)."""
+    cursor = position
+    end = position
+    words = 0
+    while words < max_words:
+        match = _NAME_WORD.match(norm, cursor)
+        if not match:
+            break
+        end = match.end()
+        words += 1
+        if end < len(norm) and norm[end] == " ":
+            cursor = end + 1
+        else:
+            break
+    return (position, end) if words else None
+
+
+def find_bodies(norm: str, folded: str, start: int = 0, end: int | None = None
+                ) -> list[BodyMention]:
+    """Every body mention in the range, with its level and following name."""
+    end = len(folded) if end is None else end
+    mentions: list[BodyMention] = []
+    for match in _BODY.finditer(folded, start, end):
+        group = match.lastgroup or ""
+        words = match.group(group)
+        mention = BodyMention(match.start(), match.end(), "", words)
+        after = _FILLER.match(folded, match.end())
+        name_start = after.end() if after else match.end()
+        if group == "central":
+            mention.kind = "central"
+        elif group == "party":
+            mention.kind = {"tinh uy": "province", "thanh uy": "city"}.get(words, "")
+            if not mention.kind:
+                mention.kind = "district" if words in _LEVEL_OF_PARTY else "commune"
+        elif group in ("bloc", "front", "commune"):
+            mention.kind = "commune"
+        else:
+            mention.kind = "bare"
+        _attach_name(mention, norm, folded, name_start)
+        if group == "commune" and not mention.name:
+            continue
+        mentions.append(mention)
+    return mentions
+
+
+def _attach_name(mention: BodyMention, norm: str, folded: str, position: int) -> None:
+    if position >= len(folded):
+        return
+    hit = None
+    if mention.kind in ("province", "city", "bare"):
+        hit = places.name_at(places.province_index(), folded, position)
+        if hit and not places.is_capitalised(norm, hit.start, hit.end) and not folded.startswith(
+            ("tp", "hcm"), hit.start
+        ):
+            hit = None
+        if hit:
+            mention.level_hint = "province"
+    if hit is None and mention.kind in ("district", "city", "bare"):
+        hit = places.name_at(places.district_index(), folded, position)
+        if hit and not places.is_capitalised(norm, hit.start, hit.end):
+            hit = None
+        if hit:
+            mention.level_hint = "district"
+    if hit is not None:
+        mention.name = norm[hit.start : hit.end]
+        mention.name_key = hit.key
+        mention.name_codes = hit.codes
+        mention.name_end = hit.end
+        return
+    if mention.kind == "commune":
+        span = _capitalised_name(norm, position, 3)
+        if span:
+            mention.name = norm[span[0] : span[1]]
+            mention.name_key = places.canon_key(mention.name)
+            mention.name_end = span[1]
+
+
+def is_venue(folded: str, mention: BodyMention) -> bool:
+    """True when the body is where the meeting took place ("tại Huyện ủy …")."""
+    return bool(_AT_PLACE.search(folded[max(0, mention.start - 45) : mention.start]))
+
+
+def is_office_of_person(folded: str, mention: BodyMention) -> bool:
+    """True when the body is part of someone's title or a venue ("tại Huyện ủy")."""
+    if is_venue(folded, mention):
+        return True
+    before = folded[max(0, mention.start - 45) : mention.start]
+    return bool(_TITLE_BEFORE.search(before[-22:]))
+
+
+def level_of(mention: BodyMention, city_is_central: bool | None) -> str | None:
+    """The meeting level a holder body implies."""
+    if mention.kind == "central":
+        return "central"
+    if mention.kind == "province":
+        return "province"
+    if mention.kind in ("district", "commune"):
+        return mention.kind
+    if mention.kind in ("city", "bare"):
+        if mention.level_hint == "province" or (mention.name_key in CENTRAL_CITY_KEYS):
+            return "province"
+        if mention.level_hint == "district":
+            return "district"
+        if city_is_central is None:
+            return None
+        if mention.kind == "bare" and not city_is_central:
+            return None
+        return "province" if city_is_central else "district"
+    return None
+
+
+def district_kind(body: str) -> str | None:
+    return _DISTRICT_KIND.get(body)
+
+
+def commune_kind(body: str) -> str:
+    return _commune_kind(body)
