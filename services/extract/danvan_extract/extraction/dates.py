@@ -122,8 +122,22 @@ def find_page_date(folded: str, lines: list[tuple[int, int]]) -> tuple[datetime,
 
 
 _URL_DATE = re.compile(
-    r"(?<!\d)(?P<year>20[0-3]\d)[/-]?(?P<month>0[1-9]|1[0-2])(?:[/-]?(?P<day>[0-3]\d))?(?!\d)"
+    r"(?<!\d)(?P<year>(?:19[5-9]|20[0-4])\d)(?:[/-](?P<month>[01]?\d)(?:[/-][0-3]?\d)?(?!\d)"
+    # Compact stamps ("/202101/", "d2013080501562718") may run on into a time.
+    r"|(?P<cmonth>0[1-9]|1[0-2])(?:[0-2]\d|3[01])?)"
 )
+
+
+def find_url_date(url: str | None) -> tuple[int, int] | None:
+    """(year, month) of a date in a URL path ("/2021-6-28/", "/d20130805…", "/202101/")."""
+    if not url:
+        return None
+    path = url.split("://", 1)[-1].split("/", 1)[-1]
+    for match in _URL_DATE.finditer(path):
+        month = int(match.group("month") or match.group("cmonth"))
+        if 1 <= month <= 12:
+            return int(match.group("year")), month
+    return None
 
 
 def find_url_years(url: str | None) -> list[int]:

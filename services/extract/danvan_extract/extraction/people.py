@@ -66,6 +66,10 @@ _TRIGGERS = re.compile(
     r"|lam truong doan)(?![a-z])"
     r"|(?P<speaker>phat bieu|bao cao|trinh bay|ket luan)(?![a-z])"
 )
+# "chủ trì hội nghị" / "… chủ trì." chairs the meeting; "chủ trì phối hợp" leads a task.
+_CHAIRS_MEETING = re.compile(
+    r"\s*(?:$|[.,;:)]|hoi nghi|cuoc hop|buoi|phien|va\s|(?:la|co|gom)(?![a-z]))"
+)
 _PREFIX_LINK = re.compile(r"(?<![a-z])(?:co|la|gom)(?![a-z])|:")
 
 
@@ -117,7 +121,8 @@ def find_people(norm: str, folded: str, sentences: list[Sentence], excluded: set
     people: dict[str, FoundPerson] = {}
     for sentence in sentences:
         triggers = [(m.start(), m.end(), m.lastgroup or "") for m in
-                    _TRIGGERS.finditer(folded, sentence.start, sentence.end)]
+                    _TRIGGERS.finditer(folded, sentence.start, sentence.end)
+                    if m.lastgroup != "chair" or _CHAIRS_MEETING.match(folded, m.end())]
         mentions = _names_in(norm, folded, sentence.start, sentence.end, excluded)
         for start, end, honorific in mentions:
             name = proper_case(norm[start:end])
@@ -222,15 +227,30 @@ def _role_for(folded: str, start: int, end: int, triggers: list[tuple[int, int, 
             trigger_end < s < trigger_end + 90 for s in later_names
         ):
             break
-        if ";" in between and not any(s > trigger_start for s in later_names) is False:
-            pass
         if "." in between.replace("đ/c", ""):
+            break
+        # Crossing ";" is fine in an enumeration of people ("A, title; đồng chí B, title
+        # chủ trì"), not into another clause ("A đã …; giao MTTQ chủ trì phối hợp").
+        if ";" in between and not _enumerated(folded, end, trigger_start, later_names):
             break
         return role
     before = [t for t in triggers if t[1] <= start]
     if before:
         return before[-1][2]
     return None
+
+
+def _enumerated(folded: str, end: int, trigger_start: int, later_names: list[int]) -> bool:
+    """Every ";" between a name and a trigger starts the next person of a list."""
+    cursor = end
+    while True:
+        semicolon = folded.find(";", cursor, trigger_start)
+        if semicolon < 0:
+            return True
+        following = [s for s in later_names if semicolon < s < trigger_start]
+        if not following or following[0] - semicolon > 30:
+            return False
+        cursor = following[0]
 
 
 _PHOTO = re.compile(r"\(?\s*(?:anh|anh minh hoa|tin, anh|bai, anh|tin anh)\s*:\s*", re.I)

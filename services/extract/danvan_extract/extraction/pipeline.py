@@ -30,7 +30,7 @@ from danvan_shared.extraction_schema import (
 
 from . import places
 from .campaigns import find_campaigns
-from .dates import find_page_date, find_url_years
+from .dates import find_page_date, find_url_date, find_url_years
 from .documents import find_documents
 from .events import event_key
 from .figures import find_figures
@@ -41,7 +41,7 @@ from .relevance import REVIEW, judge
 from .resolve import Holder, TextView, resolve
 from .sentences import Sentence, lead_sentences, score_event_sentence, split_sentences
 from .text import PreparedText, html_to_article, prepare_text
-from .timing import fill_period_year, periods_in_view, pick_event_date, resolve_event_date
+from .timing import EventDate, fill_period_year, periods_in_view, pick_event_date, resolve_event_date
 
 EXTRACTOR_VERSION = "2026.11.1"
 ANALYSIS_LIMIT = 60_000  # characters of article read for entities (reports are 2–10 KB)
@@ -158,8 +158,11 @@ def _extract(body: str, content_type: str, url: str | None, title: str | None,
                      and score_event_sentence(v.folded[v.start:v.end]) >= 3]
     holder = resolve(holder_views, full, url_places)
     anchor = published
+    url_date = find_url_date(url)
     url_years = find_url_years(url)
-    if anchor is None and url_years:
+    if anchor is None and url_date:
+        anchor = datetime(url_date[0], url_date[1], 28)
+    elif anchor is None and url_years:
         anchor = datetime(url_years[0], 12, 31)
     reviewed, planned, inferred_period = _periods(primary, ordered, full, anchor)
 
@@ -171,6 +174,13 @@ def _extract(body: str, content_type: str, url: str | None, title: str | None,
     event = resolve_event_date(found_date, published, reviewed) if found_date else None
     if reviewed and reviewed.year is None and event and not event.year_inferred:
         fill_period_year(reviewed, planned, [], None, int(event.value[:4]))
+    if event is None and found_date is None and url_date and verdict.relevant and not page:
+        # Only the URL dates the report (a publication date): the month, flagged inferred.
+        month_value = f"{url_date[0]:04d}-{url_date[1]:02d}-??"
+        event = EventDate(month_value, True, None, 0, 0)
+        event_from_url = True
+    else:
+        event_from_url = False
     if event and event.warning:
         warnings.append(ExtractionWarning(code="event_date_inconsistent", message=event.warning,
                                           spans=_spans(prepared, [(event.start, event.end)])))
@@ -193,8 +203,8 @@ def _extract(body: str, content_type: str, url: str | None, title: str | None,
         extraction.event_date_detail = DateMention(
             value=event.value, year_inferred=event.year_inferred, part_of_day=event.part_of_day,
             text=prepared.norm[event.start:event.end],
-            spans=_spans(prepared, [(event.start, event.end)]),
-            confidence=0.6 if event.year_inferred else 0.85)
+            spans=[] if event_from_url else _spans(prepared, [(event.start, event.end)]),
+            confidence=0.3 if event_from_url else 0.6 if event.year_inferred else 0.85)
     extraction.people = _people(prepared, sentences)
     _fill_entities(extraction, prepared, full_end)
     extraction.warnings = warnings

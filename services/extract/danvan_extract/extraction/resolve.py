@@ -143,6 +143,14 @@ def resolve(views: list[TextView], full: TextView, url: places.UrlPlaces) -> Hol
     if mention is None and views:
         # "Đồng chí X, Trưởng ban Dân vận Tỉnh ủy chỉ đạo hội nghị": the office is the clue.
         mention, chosen = holder_mention(views[0], allow_offices=True), views[0]
+    if mention is None:
+        # The body of a report that never announces the meeting ("Năm 2022, Ban Dân vận
+        # Tỉnh ủy …"): the first local body the article speaks about, with low confidence.
+        for body in find_bodies(full.norm, full.folded, full.start, full.end):
+            if body.kind != "central" and not is_office_of_person(full.folded, body):
+                mention, chosen = body, full
+                holder.confidence = 0.4
+                break
     if mention is None or chosen is None:
         if url.province_code:
             holder.province_code, holder.evidence, holder.confidence = url.province_code, "url", 0.4
@@ -164,7 +172,7 @@ def resolve(views: list[TextView], full: TextView, url: places.UrlPlaces) -> Hol
             holder.confidence = 0.3
             return holder
     holder.level = level
-    holder.confidence = 0.8
+    holder.confidence = max(holder.confidence, 0.8 if chosen is not full else 0.4)
     if level == "province":
         _resolve_province_unit(holder, mention, url, text_provinces)
     elif level == "district":
