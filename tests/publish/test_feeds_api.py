@@ -180,7 +180,7 @@ def test_feeds_are_gzipped(store_report: StoreReport, client: TestClient) -> Non
     store_report()
     response = client.get("/v1/feeds/tuyen-quang/2022.rss", headers={"Accept-Encoding": "gzip"})
     assert response.headers["content-encoding"] == "gzip"
-    assert response.headers["vary"] == "Accept-Encoding"
+    assert "Accept-Encoding" in response.headers["vary"]
     assert b"<rss" in response.content  # the client decoded it transparently
     plain = client.get("/v1/feeds/tuyen-quang/2022.rss", headers={"Accept-Encoding": "identity"})
     assert "content-encoding" not in plain.headers and plain.content == response.content

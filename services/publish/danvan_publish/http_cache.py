@@ -25,7 +25,6 @@ def validator_headers(etag: str, last_modified: datetime) -> dict[str, str]:
         "ETag": etag,
         "Last-Modified": format_datetime(last_modified.astimezone(UTC), usegmt=True),
         "Cache-Control": CACHE_CONTROL,
-        "Vary": "Accept-Encoding",
     }
 
 

@@ -111,12 +111,15 @@ def report_page(request: Request, session: SessionDep, report_id: uuid.UUID) -> 
             extraction = None
     text = report_text(report, extraction) if extraction else report.body
     parts = segments(text, extraction) if extraction else []
+    entries = repository.entries_of_report(session, report_id)
     kinds = sorted({part.kind for part in parts if part.kind},
                    key=list(KIND_LABELS).index)
     return templates.TemplateResponse(request, "report.html", {
         "report": report, "extraction": extraction, "segments": parts,
         "kinds": [(kind, KIND_LABELS[kind]) for kind in kinds],
-        "entries": repository.entries_of_report(session, report_id),
+        "entries": entries,
+        "feed_titles": {entry.feed: scope.title for entry in entries
+                        if (scope := provinces.scope(entry.feed)) is not None},
         "chairs": extraction.chairs() if extraction else [],
         "plain_text": text if not parts else None,
     })
