@@ -78,8 +78,10 @@ def extract(
     except OSError as error:
         typer.echo(f"error: cannot read {source}: {error}", err=True)
         raise typer.Exit(2) from None
-    with handle, Progress(transient=True, disable=not show_progress,
-                          console=progress_console) as progress:
+    with (
+        handle,
+        Progress(transient=True, disable=not show_progress, console=progress_console) as progress,
+    ):
         task = progress.add_task("extracting", total=None)
         for number, line in _lines(handle):
             try:
@@ -103,7 +105,9 @@ def extract(
 def evaluate(
     gold: Path = typer.Argument(..., help="Gold JSONL (corpus format: id, text, url, gold)."),
     predictions: Path | None = typer.Option(
-        None, "--predictions", "-p",
+        None,
+        "--predictions",
+        "-p",
         help="Extractions JSONL (from danvan extract); default: run the extractor now.",
     ),
     as_json_output: bool = typer.Option(False, "--json", help="Print the scores as JSON."),
@@ -129,20 +133,35 @@ def evaluate(
     else:
         for record in gold_records:
             predicted[str(record.get("id"))] = extract_record(record)
-    pairs = [(str(r.get("id")), predicted.get(str(r.get("id")), {}), r.get("gold") or {})
-             for r in gold_records]
+    pairs = [
+        (str(r.get("id")), predicted.get(str(r.get("id")), {}), r.get("gold") or {})
+        for r in gold_records
+    ]
     scores = score(pairs)
     if as_json_output:
-        typer.echo(json.dumps({"extractor_version": EXTRACTOR_VERSION, "reports": len(pairs),
-                               "fields": as_json(scores)}, ensure_ascii=False, indent=2))
+        typer.echo(
+            json.dumps(
+                {
+                    "extractor_version": EXTRACTOR_VERSION,
+                    "reports": len(pairs),
+                    "fields": as_json(scores),
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     typer.echo(f"extractor {EXTRACTOR_VERSION}, {len(pairs)} reports")
     for name in FIELDS:
         entry = scores[name]
         mark = "ok " if entry.accuracy >= TARGETS[name] else "LOW"
-        typer.echo(f"{mark} {name:<13} {entry.accuracy:6.3f}  ({entry.correct:g}/{entry.total},"
-                   f" target {TARGETS[name]})")
+        typer.echo(
+            f"{mark} {name:<13} {entry.accuracy:6.3f}  ({entry.correct:g}/{entry.total},"
+            f" target {TARGETS[name]})"
+        )
     for name in FIELDS:
         for miss in scores[name].misses:
-            typer.echo(f"  miss {name:<13} {miss['id']:<8} predicted={miss['predicted']!r} "
-                       f"gold={miss['gold']!r}")
+            typer.echo(
+                f"  miss {name:<13} {miss['id']:<8} predicted={miss['predicted']!r} "
+                f"gold={miss['gold']!r}"
+            )

@@ -15,13 +15,18 @@ from typing import Any
 
 from danvan_shared.vietnamese import fold
 
-FIELDS = ("relevant", "meeting_type", "level", "unit", "province", "period", "event_date",
-          "chairs")
-TARGETS = {"relevant": 0.97, "meeting_type": 0.97, "level": 0.95, "unit": 0.95,
-           "province": 0.97, "period": 0.95, "event_date": 0.95, "chairs": 0.90}
-_TYPE_WORDS = re.compile(
-    r"^(?:thanh pho|tinh|huyen|quan|thi xa|thi tran|xa|phuong|tp\.?|tx\.?)\s+"
-)
+FIELDS = ("relevant", "meeting_type", "level", "unit", "province", "period", "event_date", "chairs")
+TARGETS = {
+    "relevant": 0.97,
+    "meeting_type": 0.97,
+    "level": 0.95,
+    "unit": 0.95,
+    "province": 0.97,
+    "period": 0.95,
+    "event_date": 0.95,
+    "chairs": 0.90,
+}
+_TYPE_WORDS = re.compile(r"^(?:thanh pho|tinh|huyen|quan|thi xa|thi tran|xa|phuong|tp\.?|tx\.?)\s+")
 
 
 def name_key(name: str | None) -> str | None:
@@ -56,13 +61,18 @@ def _chairs_f1(predicted: list[str], gold: list[str]) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def _compare(field_name: str, predicted: dict[str, Any], gold: dict[str, Any]
-             ) -> tuple[float, Any, Any] | None:
+def _compare(
+    field_name: str, predicted: dict[str, Any], gold: dict[str, Any]
+) -> tuple[float, Any, Any] | None:
     """(score, predicted value, gold value), or None when the field does not count."""
+    value: Any
     if field_name == "relevant":
         value = bool(predicted.get("relevant"))
-        return float(value == bool(gold.get("is_review_meeting"))), value, gold.get(
-            "is_review_meeting")
+        return (
+            float(value == bool(gold.get("is_review_meeting"))),
+            value,
+            gold.get("is_review_meeting"),
+        )
     if not gold.get("is_review_meeting"):
         return None
     if field_name == "meeting_type":
@@ -74,28 +84,34 @@ def _compare(field_name: str, predicted: dict[str, Any], gold: dict[str, Any]
     if field_name == "unit":
         unit = predicted.get("unit") or {}
         value = unit.get("name") if isinstance(unit, dict) else None
-        return float(name_key(value) == name_key(gold.get("unit_name"))), value, gold.get(
-            "unit_name")
+        return (
+            float(name_key(value) == name_key(gold.get("unit_name"))),
+            value,
+            gold.get("unit_name"),
+        )
     if field_name == "province":
         if (gold.get("province_evidence") or "none") == "none":
             return None
         province = predicted.get("province") or {}
         value = province.get("name") if isinstance(province, dict) else None
-        return float(name_key(value) == name_key(gold.get("province"))), value, gold.get(
-            "province")
+        return float(name_key(value) == name_key(gold.get("province"))), value, gold.get("province")
     if field_name == "period":
         period = predicted.get("period") or {}
         gold_period = gold.get("period") or {}
         value = (period.get("kind"), period.get("year")) if period else (None, None)
-        expected = (gold_period.get("kind"), gold_period.get("year")) if gold_period else (
-            None, None)
+        expected = (
+            (gold_period.get("kind"), gold_period.get("year")) if gold_period else (None, None)
+        )
         return float(value == expected), list(value), list(expected)
     if field_name == "event_date":
         value = predicted.get("event_date")
         return float(value == gold.get("event_date")), value, gold.get("event_date")
     if field_name == "chairs":
-        names = [p.get("name", "") for p in predicted.get("people") or []
-                 if "chair" in (p.get("roles") or [])]
+        names = [
+            p.get("name", "")
+            for p in predicted.get("people") or []
+            if "chair" in (p.get("roles") or [])
+        ]
         gold_names = [c.get("name", "") for c in gold.get("chairs") or []]
         return _chairs_f1(names, gold_names), names, gold_names
     raise ValueError(field_name)
@@ -120,7 +136,12 @@ def score(pairs: Iterable[tuple[str, dict[str, Any], dict[str, Any]]]) -> dict[s
 
 def as_json(scores: dict[str, FieldScore]) -> dict[str, Any]:
     return {
-        name: {"accuracy": round(entry.accuracy, 4), "correct": round(entry.correct, 3),
-               "total": entry.total, "target": TARGETS[name], "misses": entry.misses}
+        name: {
+            "accuracy": round(entry.accuracy, 4),
+            "correct": round(entry.correct, 3),
+            "total": entry.total,
+            "target": TARGETS[name],
+            "misses": entry.misses,
+        }
         for name, entry in scores.items()
     }

@@ -1,6 +1,6 @@
 """The extraction engine: pure functions from a report's text to an ``Extraction``.
 
-    from danvan_extract.extraction import extract_report, EXTRACTOR_VERSION
+from danvan_extract.extraction import extract_report, EXTRACTOR_VERSION
 """
 
 from .pipeline import EXTRACTOR_VERSION, extract_report

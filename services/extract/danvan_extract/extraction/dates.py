@@ -15,14 +15,11 @@ from datetime import date, datetime
 _PART_OF_DAY = r"(?:(?P<part>sang|chieu|trua|toi|dem)\s+(?:hom\s+)?(?:qua\s+)?(?:nay\s+)?)?"
 _CUE = r"(?P<cue>(?:ngay|hom)\s*(?::\s*)?)?"
 _NUMERIC_DATE = re.compile(
-    _PART_OF_DAY
-    + _CUE
-    + r"(?<![\d.,/])(?P<day>[0-3]?\d)\s?(?P<sep>[/.-])\s?(?P<month>[01]?\d)"
+    _PART_OF_DAY + _CUE + r"(?<![\d.,/])(?P<day>[0-3]?\d)\s?(?P<sep>[/.-])\s?(?P<month>[01]?\d)"
     r"(?:(?P=sep)\s?(?P<year>(?:19|20)\d{2}|\d{2}))?(?![\d]|[.,/-]\d)"
 )
 _WORDED_DATE = re.compile(
-    _PART_OF_DAY
-    + r"(?P<cue>ngay)\s+(?P<day>[0-3]?\d)\s+thang\s+(?P<month>[01]?\d)"
+    _PART_OF_DAY + r"(?P<cue>ngay)\s+(?P<day>[0-3]?\d)\s+thang\s+(?P<month>[01]?\d)"
     r"(?:\s*(?:,\s*)?nam\s+(?P<year>(?:19|20)\d{2}))?(?!\d)"
 )
 _ISO_DATE = re.compile(
@@ -76,16 +73,14 @@ def find_dates(folded: str, start: int = 0, end: int | None = None) -> list[Foun
                 continue
             groups = match.groupdict()
             year = _year_of(groups.get("year"))
-            if pattern is _NUMERIC_DATE and year is None and groups.get("sep") == ".":
-                # "1.300" is a number; "30.7" a date only when cued ("ngày 30.7").
-                if not (groups.get("cue") or groups.get("part")):
-                    continue
+            # "1.300" is a number; "30.7" a date only when cued ("ngày 30.7").
+            dotted = pattern is _NUMERIC_DATE and year is None and groups.get("sep") == "."
+            if dotted and not (groups.get("cue") or groups.get("part")):
+                continue
             part = groups.get("part")
             cued = bool(groups.get("cue") or part or pattern is _WORDED_DATE)
             taken.append((match.start(), match.end()))
-            found.append(
-                FoundDate(match.start(), match.end(), day, month, year, part, cued)
-            )
+            found.append(FoundDate(match.start(), match.end(), day, month, year, part, cued))
     found.sort(key=lambda item: item.start)
     return found
 

@@ -14,16 +14,27 @@ _KINDS = (
     r"Nghị quyết|Chỉ thị|Quyết định|Quy định|Kết luận|Kế hoạch|Hướng dẫn|Chương trình hành động"
     r"|Chương trình|Thông báo|Công văn|Nghị định|Thông tư|Pháp lệnh|Quy chế|Đề án"
 )
-_PARTY_NUMBER = r"(?P<number>\d{1,4}(?:\s*,\s*\d{1,4})*)\s*-\s*(?P<code>[A-ZĐ]{1,6})\s*/\s*(?P<issuer>[A-ZĐƯa-zđư0-9]{1,12}(?:-[A-ZĐ0-9]{1,10})?)"
-_STATE_NUMBER = r"(?P<snumber>\d{1,5})\s*/\s*(?P<syear>(?:19|20)\d{2})\s*/\s*(?P<scode>[A-ZĐ]{1,6})\s*-\s*(?P<sissuer>[A-ZĐ0-9]{1,14})"
+_PARTY_NUMBER = (
+    r"(?P<number>\d{1,4}(?:\s*,\s*\d{1,4})*)\s*-\s*(?P<code>[A-ZĐ]{1,6})\s*/\s*"
+    r"(?P<issuer>[A-ZĐƯa-zđư0-9]{1,12}(?:-[A-ZĐ0-9]{1,10})?)"
+)
+_STATE_NUMBER = (
+    r"(?P<snumber>\d{1,5})\s*/\s*(?P<syear>(?:19|20)\d{2})\s*/\s*(?P<scode>[A-ZĐ]{1,6})"
+    r"\s*-\s*(?P<sissuer>[A-ZĐ0-9]{1,14})"
+)
 _DOCUMENT = re.compile(
     r"(?:(?P<kind>" + _KINDS + r")\s+(?:số\s+)?)?"
     r"(?:" + _PARTY_NUMBER + r"|" + _STATE_NUMBER + r")"
     r"(?:\s*,?\s*ngày\s+(?P<date>\d{1,2}\s*[/-]\s*\d{1,2}\s*[/-]\s*(?:19|20)\d{2}))?"
     r"(?:\s*(?:của [^,;.()]{0,60}?)?\s*\((?P<term>khóa\s+[XVIL]+)\))?",
 )
-_NAMED_LAW = re.compile(r"(?<!\w)Luật(?: số)?\s+(?P<name>[A-ZĐÀ-Ỹ][^,.;:()\n]{3,80}?)(?=\s*(?:[,.;:()\n]|năm\s+(?:19|20)\d\d|$))")
-_NAMED_KIND = re.compile(r"(?<!\w)(?P<kind>" + _KINDS + r")\s+(?:số\s+)?(?P<number>\d{1,4})(?![\d/-])")
+_NAMED_LAW = re.compile(
+    r"(?<!\w)Luật(?: số)?\s+(?P<name>[A-ZĐÀ-Ỹ][^,.;:()\n]{3,80}?)"
+    r"(?=\s*(?:[,.;:()\n]|năm\s+(?:19|20)\d\d|$))"
+)
+_NAMED_KIND = re.compile(
+    r"(?<!\w)(?P<kind>" + _KINDS + r")\s+(?:số\s+)?(?P<number>\d{1,4})(?![\d/-])"
+)
 
 
 @dataclass
@@ -62,26 +73,52 @@ def find_documents(norm: str) -> list[FoundDocument]:
             issuer = groups["issuer"]
             code = groups["code"]
         else:
-            number = (f"{groups['snumber']}/{groups['syear']}/{groups['scode']}-"
-                      f"{groups['sissuer']}")
+            number = f"{groups['snumber']}/{groups['syear']}/{groups['scode']}-{groups['sissuer']}"
             issuer, code = groups["sissuer"], groups["scode"]
         if not groups.get("kind") and code in ("", None):
             continue
         title = groups.get("term")
-        found.append(FoundDocument(
-            text=match.group(0).strip(), kind=groups.get("kind") or code, number=number,
-            issuer=issuer, date=_iso(groups.get("date")), title=title,
-            start=match.start(), end=match.end(),
-        ))
+        found.append(
+            FoundDocument(
+                text=match.group(0).strip(),
+                kind=groups.get("kind") or code,
+                number=number,
+                issuer=issuer,
+                date=_iso(groups.get("date")),
+                title=title,
+                start=match.start(),
+                end=match.end(),
+            )
+        )
         taken.append((match.start(), match.end()))
     for match in _NAMED_KIND.finditer(norm):
         if any(s <= match.start() < e for s, e in taken):
             continue
-        found.append(FoundDocument(match.group(0), match.group("kind"), match.group("number"),
-                                   None, None, None, match.start(), match.end()))
+        found.append(
+            FoundDocument(
+                match.group(0),
+                match.group("kind"),
+                match.group("number"),
+                None,
+                None,
+                None,
+                match.start(),
+                match.end(),
+            )
+        )
     for match in _NAMED_LAW.finditer(norm):
         name = match.group("name").strip()
-        found.append(FoundDocument(f"Luật {name}", "Luật", None, None, None, name,
-                                   match.start(), match.start() + len("Luật ") + len(name)))
+        found.append(
+            FoundDocument(
+                f"Luật {name}",
+                "Luật",
+                None,
+                None,
+                None,
+                name,
+                match.start(),
+                match.start() + len("Luật ") + len(name),
+            )
+        )
     found.sort(key=lambda d: d.start)
     return found

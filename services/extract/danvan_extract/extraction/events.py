@@ -10,9 +10,15 @@ from __future__ import annotations
 from danvan_shared.vietnamese import slugify
 
 
-def event_key(*, level: str | None, province_code: str | None, unit_name: str | None,
-              meeting_type: str | None, period_key: str | None, event_date: str | None
-              ) -> str | None:
+def event_key(
+    *,
+    level: str | None,
+    province_code: str | None,
+    unit_name: str | None,
+    meeting_type: str | None,
+    period_key: str | None,
+    event_date: str | None,
+) -> str | None:
     if level is None and unit_name is None:
         return None
     if period_key is None and event_date is None:

@@ -53,8 +53,11 @@ def find_figures(norm: str, excluded: list[tuple[int, int]], limit: int = 200) -
         total = parse_number(match.group("total")) if match.group("total") else None
         if value is not None and 1900 <= value <= 2100 and total is None and not percent:
             continue
-        found.append(FoundFigure(match.group(0), value, total, "%" if percent else unit,
-                                 match.start(), match.end()))
+        found.append(
+            FoundFigure(
+                match.group(0), value, total, "%" if percent else unit, match.start(), match.end()
+            )
+        )
         if len(found) >= limit:
             break
     return found

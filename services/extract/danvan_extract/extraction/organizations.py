@@ -39,7 +39,8 @@ ABBREVIATIONS: dict[str, str] = {
     "CHQS": "Chỉ huy quân sự",
 }
 _ABBREVIATION = re.compile(
-    r"(?<![\wĐƯ])(" + "|".join(sorted(map(re.escape, ABBREVIATIONS), key=len, reverse=True))
+    r"(?<![\wĐƯ])("
+    + "|".join(sorted(map(re.escape, ABBREVIATIONS), key=len, reverse=True))
     + r")(?![\wĐƯ])"
 )
 _ORG_HEAD = (
@@ -77,9 +78,11 @@ def find_organizations(norm: str, limit: int = 200) -> list[FoundOrganization]:
         if len(found) >= limit:
             break
     for match in _ABBREVIATION.finditer(norm):
-        found.append(FoundOrganization(
-            ABBREVIATIONS[match.group(1)], match.group(1), match.start(), match.end()
-        ))
+        found.append(
+            FoundOrganization(
+                ABBREVIATIONS[match.group(1)], match.group(1), match.start(), match.end()
+            )
+        )
         if len(found) >= 2 * limit:
             break
     return found

@@ -14,25 +14,228 @@ from dataclasses import dataclass, field
 
 from .sentences import Sentence
 
-FAMILY_NAMES = (
-    "nguyen tran le pham hoang huynh phan vu vo dang bui do ho ngo duong ly ha doan trinh dinh"
-    " lam mai truong cao luu chau thai ton quach kieu tang luong la mac van trieu giang khuc"
-    " lu tieu thach dieu au nong vi lo hua cu to chu tong tat kim mong bach phung nghiem quan"
-    " khong lai thieu man ong banh che dao doan dam diep han hau hong khuat lieu nhu ninh"
-    " phi phuong quang son tao than thi tieu tran trang ung uong vuong xa y k ksor ro rah siu"
-    " ma sung giang vang mua thao hang lu"
-).split()
-_FAMILY = re.compile(r"(?<![a-z0-9'])(?:" + "|".join(sorted(set(FAMILY_NAMES), key=len, reverse=True))
-                     + r")(?=[ '])")
+FAMILY_NAMES = [
+    "nguyen",
+    "tran",
+    "le",
+    "pham",
+    "hoang",
+    "huynh",
+    "phan",
+    "vu",
+    "vo",
+    "dang",
+    "bui",
+    "do",
+    "ho",
+    "ngo",
+    "duong",
+    "ly",
+    "ha",
+    "doan",
+    "trinh",
+    "dinh",
+    "lam",
+    "mai",
+    "truong",
+    "cao",
+    "luu",
+    "chau",
+    "thai",
+    "ton",
+    "quach",
+    "kieu",
+    "tang",
+    "luong",
+    "la",
+    "mac",
+    "van",
+    "trieu",
+    "giang",
+    "khuc",
+    "lu",
+    "tieu",
+    "thach",
+    "dieu",
+    "au",
+    "nong",
+    "vi",
+    "lo",
+    "hua",
+    "cu",
+    "to",
+    "chu",
+    "tong",
+    "tat",
+    "kim",
+    "mong",
+    "bach",
+    "phung",
+    "nghiem",
+    "quan",
+    "khong",
+    "lai",
+    "thieu",
+    "man",
+    "ong",
+    "banh",
+    "che",
+    "dao",
+    "doan",
+    "dam",
+    "diep",
+    "han",
+    "hau",
+    "hong",
+    "khuat",
+    "lieu",
+    "nhu",
+    "ninh",
+    "phi",
+    "phuong",
+    "quang",
+    "son",
+    "tao",
+    "than",
+    "thi",
+    "tieu",
+    "tran",
+    "trang",
+    "ung",
+    "uong",
+    "vuong",
+    "xa",
+    "y",
+    "k",
+    "ksor",
+    "ro",
+    "rah",
+    "siu",
+    "ma",
+    "sung",
+    "giang",
+    "vang",
+    "mua",
+    "thao",
+    "hang",
+    "lu",
+]
+_FAMILY = re.compile(
+    r"(?<![a-z0-9'])(?:" + "|".join(sorted(set(FAMILY_NAMES), key=len, reverse=True)) + r")(?=[ '])"
+)
 # The same family names as written, to tell "Trương" (a name) from "Trưởng" (a title).
 WRITTEN_FAMILY_NAMES = frozenset(
-    "nguyễn trần lê phạm hoàng huỳnh phan vũ võ đặng bùi đỗ hồ ngô dương lý hà đoàn trịnh"
-    " đinh lâm mai trương cao lưu châu thái tôn quách kiều tăng lương la lã mạc văn triệu"
-    " giang khúc lữ tiêu thạch điểu âu nông vi lò hứa cù tô chu tống tất kim mông bạch phùng"
-    " nghiêm quan khổng lại thiều mẫn ông bành chế đào đàm diệp hàn hầu hồng khuất liễu như"
-    " ninh phí phương quang sơn tạ thân thi trang ứng uông vương y k ksor rơ rah siu mã sùng"
-    " vàng mùa thào hàng lục đồng đậu lò lương võ vi ma đàm giáp"
-    .split()
+    [
+        "nguyễn",
+        "trần",
+        "lê",
+        "phạm",
+        "hoàng",
+        "huỳnh",
+        "phan",
+        "vũ",
+        "võ",
+        "đặng",
+        "bùi",
+        "đỗ",
+        "hồ",
+        "ngô",
+        "dương",
+        "lý",
+        "hà",
+        "đoàn",
+        "trịnh",
+        "đinh",
+        "lâm",
+        "mai",
+        "trương",
+        "cao",
+        "lưu",
+        "châu",
+        "thái",
+        "tôn",
+        "quách",
+        "kiều",
+        "tăng",
+        "lương",
+        "la",
+        "lã",
+        "mạc",
+        "văn",
+        "triệu",
+        "giang",
+        "khúc",
+        "lữ",
+        "tiêu",
+        "thạch",
+        "điểu",
+        "âu",
+        "nông",
+        "vi",
+        "lò",
+        "hứa",
+        "cù",
+        "tô",
+        "chu",
+        "tống",
+        "tất",
+        "kim",
+        "mông",
+        "bạch",
+        "phùng",
+        "nghiêm",
+        "quan",
+        "khổng",
+        "lại",
+        "thiều",
+        "mẫn",
+        "ông",
+        "bành",
+        "chế",
+        "đào",
+        "đàm",
+        "diệp",
+        "hàn",
+        "hầu",
+        "hồng",
+        "khuất",
+        "liễu",
+        "như",
+        "ninh",
+        "phí",
+        "phương",
+        "quang",
+        "sơn",
+        "tạ",
+        "thân",
+        "thi",
+        "trang",
+        "ứng",
+        "uông",
+        "vương",
+        "y",
+        "k",
+        "ksor",
+        "rơ",
+        "rah",
+        "siu",
+        "mã",
+        "sùng",
+        "vàng",
+        "mùa",
+        "thào",
+        "hàng",
+        "lục",
+        "đồng",
+        "đậu",
+        "lò",
+        "lương",
+        "võ",
+        "vi",
+        "ma",
+        "đàm",
+        "giáp",
+    ]
 )
 _RANK = (
     r"(?:dai tuong|thuong tuong|trung tuong|thieu tuong|dai ta|thuong ta|trung ta|thieu ta"
@@ -56,15 +259,23 @@ _ROLE_VERB_AFTER = re.compile(
     r"\s*(?:,\s*)?(?:chu tri|du|den du|toi du|tham du|phat bieu|bao cao|cho rang|nhan manh"
     r"|yeu cau|de nghi|lam truong doan|trinh bay|ket luan|ghi nhan|chi dao)(?![a-z])"
 )
-_NOT_PEOPLE = {"ho chi minh", "nguyen ai quoc", "ha noi", "hoang sa", "truong sa",
-               "dang cong san", "dong khoi", "nguyen dinh chieu"}
+_NOT_PEOPLE = {
+    "ho chi minh",
+    "nguyen ai quoc",
+    "ha noi",
+    "hoang sa",
+    "truong sa",
+    "dang cong san",
+    "dong khoi",
+    "nguyen dinh chieu",
+}
 _TRIGGERS = re.compile(
-    r"(?P<chair>(?:du va |va )?chu tri)"
+    r"(?<![a-z])(?:(?P<chair>(?:du va |va )?chu tri)"
     r"|(?P<director>(?:(?:den|toi|tham)\s+)?du\s+(?:va\s+)?(?:phat bieu\s+)?chi dao"
     r"|phat bieu chi dao|chi dao hoi nghi|chi dao tai hoi nghi)"
-    r"|(?P<attendee>(?:cung|tham|den|toi)?\s*du(?:\s+(?:hoi nghi|cuoc hop))?|co mat|thu ky"
-    r"|lam truong doan)(?![a-z])"
-    r"|(?P<speaker>phat bieu|bao cao|trinh bay|ket luan)(?![a-z])"
+    r"|(?P<attendee>(?:(?:cung|tham|den|toi)\s+)?du(?:\s+(?:hoi nghi|cuoc hop))?|co mat"
+    r"|thu ky|lam truong doan)(?![a-z])"
+    r"|(?P<speaker>phat bieu|bao cao|trinh bay|ket luan)(?![a-z]))"
 )
 # "chủ trì hội nghị" / "… chủ trì." chairs the meeting; "chủ trì phối hợp" leads a task.
 _CHAIRS_MEETING = re.compile(
@@ -115,20 +326,23 @@ def _lowercase_tail(norm: str, end: int) -> int:
     return match.end() if match and match.group(1).islower() else end
 
 
-def find_people(norm: str, folded: str, sentences: list[Sentence], excluded: set[str]
-                ) -> list[FoundPerson]:
+def find_people(
+    norm: str, folded: str, sentences: list[Sentence], excluded: set[str]
+) -> list[FoundPerson]:
     """Officials mentioned in ``sentences`` (already split), merged by folded name."""
     people: dict[str, FoundPerson] = {}
     for sentence in sentences:
-        triggers = [(m.start(), m.end(), m.lastgroup or "") for m in
-                    _TRIGGERS.finditer(folded, sentence.start, sentence.end)
-                    if m.lastgroup != "chair" or _CHAIRS_MEETING.match(folded, m.end())]
+        triggers = [
+            (m.start(), m.end(), m.lastgroup or "")
+            for m in _TRIGGERS.finditer(folded, sentence.start, sentence.end)
+            if m.lastgroup != "chair" or _CHAIRS_MEETING.match(folded, m.end())
+        ]
         mentions = _names_in(norm, folded, sentence.start, sentence.end, excluded)
         for start, end, honorific in mentions:
             name = proper_case(norm[start:end])
             key = folded[start:end]
             titles = _titles_after(norm, folded, end, sentence.end) or _title_before(
-                norm, folded, start, sentence.start
+                norm, start, sentence.start
             )
             role = _role_for(folded, start, end, triggers, [m[0] for m in mentions])
             person = people.setdefault(key, FoundPerson(name=name, key=key))
@@ -149,8 +363,9 @@ def find_people(norm: str, folded: str, sentences: list[Sentence], excluded: set
     return list(people.values())
 
 
-def _names_in(norm: str, folded: str, start: int, end: int, excluded: set[str]
-              ) -> list[tuple[int, int, bool]]:
+def _names_in(
+    norm: str, folded: str, start: int, end: int, excluded: set[str]
+) -> list[tuple[int, int, bool]]:
     found: list[tuple[int, int, bool]] = []
     last_end = start
     for match in _FAMILY.finditer(folded, start, end):
@@ -164,8 +379,10 @@ def _names_in(norm: str, folded: str, start: int, end: int, excluded: set[str]
             continue
         before = folded[max(start, name_start - 60) : name_start]
         honorific = bool(_HONORIFIC_BEFORE.search(before))
-        listed = bool(found) and bool(re.search(r"[,;:]\s*$", before)) and (
-            name_start - found[-1][1] < 160
+        listed = (
+            bool(found)
+            and bool(re.search(r"[,;:]\s*$", before))
+            and (name_start - found[-1][1] < 160)
         )
         if honorific:
             name_end = _lowercase_tail(norm, name_end)
@@ -178,9 +395,9 @@ def _names_in(norm: str, folded: str, start: int, end: int, excluded: set[str]
         )
         if not (honorific or followed_by_title or titled_before or listed):
             continue
-        if listed and not (honorific or followed_by_title or titled_before):
-            if not re.match(r"\s*[,;.\-–]", folded[name_end : name_end + 3]):
-                continue
+        only_listed = listed and not (honorific or followed_by_title or titled_before)
+        if only_listed and not re.match(r"\s*[,;.\-–]", folded[name_end : name_end + 3]):
+            continue
         found.append((name_start, name_end, honorific))
         last_end = name_end
     return found
@@ -193,8 +410,13 @@ def _titles_after(norm: str, folded: str, end: int, limit: int) -> list[str]:
     while cursor < limit and norm[cursor] in " ,-–—:":
         cursor += 1
     stop = limit
-    for pattern in (r";", r"\.\s", r"\(", r"(?<![a-z])(?:chu tri|du va|den du|toi du|phat bieu"
-                    r"|da |cho rang|nhan manh|yeu cau|bao cao|lam truong doan)"):
+    for pattern in (
+        r";",
+        r"\.\s",
+        r"\(",
+        r"(?<![a-z])(?:chu tri|du va|den du|toi du|phat bieu"
+        r"|da |cho rang|nhan manh|yeu cau|bao cao|lam truong doan)",
+    ):
         found = re.compile(pattern).search(folded, cursor, limit)
         if found:
             stop = min(stop, found.start())
@@ -204,7 +426,7 @@ def _titles_after(norm: str, folded: str, end: int, limit: int) -> list[str]:
     return [part.strip() for part in re.split(r",\s*", text) if 2 < len(part.strip()) < 120]
 
 
-def _title_before(norm: str, folded: str, start: int, limit: int) -> list[str]:
+def _title_before(norm: str, start: int, limit: int) -> list[str]:
     window_start = max(limit, start - 120)
     segment = norm[window_start:start]
     cut = max(segment.rfind(","), segment.rfind(";"), segment.rfind(":"), segment.rfind("."))
@@ -214,8 +436,9 @@ def _title_before(norm: str, folded: str, start: int, limit: int) -> list[str]:
     return [text]
 
 
-def _role_for(folded: str, start: int, end: int, triggers: list[tuple[int, int, str]],
-              name_starts: list[int]) -> str | None:
+def _role_for(
+    folded: str, start: int, end: int, triggers: list[tuple[int, int, str]], name_starts: list[int]
+) -> str | None:
     """The role of the name at ``start``: a trigger after it (suffix) or before it (prefix)."""
     later_names = [s for s in name_starts if s > start]
     for trigger_start, trigger_end, role in triggers:
@@ -256,8 +479,9 @@ def _enumerated(folded: str, end: int, trigger_start: int, later_names: list[int
 _PHOTO = re.compile(r"\(?\s*(?:anh|anh minh hoa|tin, anh|bai, anh|tin anh)\s*:\s*", re.I)
 
 
-def find_credits(norm: str, folded: str, lines: list[tuple[int, int]]
-                 ) -> list[tuple[str, str, int, int]]:
+def find_credits(
+    norm: str, folded: str, lines: list[tuple[int, int]]
+) -> list[tuple[str, str, int, int]]:
     """Photo credits ("(Ảnh: Nguyễn Diễm)") and the closing byline: (role, name, start, end)."""
     credits: list[tuple[str, str, int, int]] = []
     for match in _PHOTO.finditer(folded):
@@ -266,15 +490,20 @@ def find_credits(norm: str, folded: str, lines: list[tuple[int, int]]
             name_end += 1
         name = norm[match.end() : name_end].strip(" .,")
         if name and name[:1].isupper() and len(name.split()) <= 5:
-            role = "author" if "tin" in match.group(0).lower() or "bai" in match.group(0) else (
-                "photographer"
+            role = (
+                "author"
+                if "tin" in match.group(0).lower() or "bai" in match.group(0)
+                else ("photographer")
             )
             credits.append((role, name, match.end(), match.end() + len(name)))
     for line_start, line_end in reversed(lines[-4:]):
         line = norm[line_start:line_end].strip()
         words = line.split()
-        if 2 <= len(words) <= 5 and len(line) <= 40 and all(w[:1].isupper() for w in words) and (
-            not line.endswith(".")
+        if (
+            2 <= len(words) <= 5
+            and len(line) <= 40
+            and all(w[:1].isupper() for w in words)
+            and (not line.endswith("."))
         ):
             offset = norm.index(line, line_start)
             credits.append(("author", line, offset, offset + len(line)))

@@ -12,8 +12,14 @@ from dataclasses import dataclass
 
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 # The Party congress terms ("nhiệm kỳ Đại hội XII" = 2016–2021).
-CONGRESS_TERMS = {"ix": (2001, 2006), "x": (2006, 2011), "xi": (2011, 2016),
-                  "xii": (2016, 2021), "xiii": (2021, 2026), "xiv": (2026, 2031)}
+CONGRESS_TERMS = {
+    "ix": (2001, 2006),
+    "x": (2006, 2011),
+    "xi": (2011, 2016),
+    "xii": (2016, 2021),
+    "xiii": (2021, 2026),
+    "xiv": (2026, 2031),
+}
 _YEAR_SUFFIX = (
     r"(?:\s*(?:nam\s+){0,2}(?:[-/]\s*)?(?P<year>(?:19|20)\d{2})(?!\d)"
     r"|\s+(?P<this>nam nay))?"
@@ -114,8 +120,9 @@ def find_periods(folded: str, start: int = 0, end: int | None = None) -> list[Fo
             period.end_year = None
         elif groups.get("round"):
             label = groups["roundn"]
-            number = _ROMAN.get(label, None) if not label.isdigit() else int(label)
-            period = FoundPeriod(0, 0, "other", year, f"D{number}" if number else "")
+            round_number = _ROMAN.get(label) if not label.isdigit() else int(label)
+            suffix = f"D{round_number}" if round_number else ""
+            period = FoundPeriod(0, 0, "other", year, suffix)
         elif groups.get("fy"):
             period = FoundPeriod(0, 0, "FY", int(groups["fyy"]), "")
         if period is None:

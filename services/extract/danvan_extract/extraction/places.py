@@ -33,9 +33,35 @@ HOST_PROVINCES: dict[str, str] = {
 }
 # Host affixes around a province name ("baolangson", "thainguyentv", "tinhuykhanhhoa").
 HOST_AFFIXES = (
-    "bao", "tinhuy", "thanhuy", "tuyengiao", "mttq", "bdvtu", "bdv", "dangbo", "congan",
-    "vanhocnghethuat", "truyenhinh", "ptth", "dai", "tv", "online", "news", "24h", "media",
-    "portal", "cong", "dbnd", "hdnd", "ubnd", "so", "tapchi", "hoi", "doan", "ca", "www",
+    "bao",
+    "tinhuy",
+    "thanhuy",
+    "tuyengiao",
+    "mttq",
+    "bdvtu",
+    "bdv",
+    "dangbo",
+    "congan",
+    "vanhocnghethuat",
+    "truyenhinh",
+    "ptth",
+    "dai",
+    "tv",
+    "online",
+    "news",
+    "24h",
+    "media",
+    "portal",
+    "cong",
+    "dbnd",
+    "hdnd",
+    "ubnd",
+    "so",
+    "tapchi",
+    "hoi",
+    "doan",
+    "ca",
+    "www",
 )
 _IGNORED_LABELS = {"www", "m", "vn", "gov", "com", "org", "net", "edu", "dcs", "info", "biz"}
 
@@ -94,7 +120,9 @@ def province_index() -> NameIndex | None:
     gaz = gazetteer()
     if gaz is None:
         return None
-    names = {key: (code,) for key, code in gaz.province_name_keys().items() if len(key) >= 3}
+    names: dict[str, tuple[str, ...]] = {
+        key: (code,) for key, code in gaz.province_name_keys().items() if len(key) >= 3
+    }
     return _build_index(names)
 
 
@@ -126,8 +154,9 @@ class NameHit:
     codes: tuple[str, ...]
 
 
-def find_names(index: NameIndex | None, folded: str, start: int = 0, end: int | None = None
-               ) -> list[NameHit]:
+def find_names(
+    index: NameIndex | None, folded: str, start: int = 0, end: int | None = None
+) -> list[NameHit]:
     """Whole-word occurrences of the index's names in ``folded[start:end]``."""
     if index is None:
         return []
@@ -227,7 +256,9 @@ def _commune_in(label: str, district_code: str | None) -> str | None:
     gaz = gazetteer()
     if gaz is None or district_code is None:
         return None
-    matches = [c for c in gaz.district_communes(district_code) if nospace(canon_key(c.name)) == label]
+    matches = [
+        c for c in gaz.district_communes(district_code) if nospace(canon_key(c.name)) == label
+    ]
     return matches[0].code if len(matches) == 1 else None
 
 

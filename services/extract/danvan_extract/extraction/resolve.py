@@ -22,14 +22,14 @@ from .units import (
     is_venue,
 )
 
-_VERB = re.compile(
-    r"(?<![a-z])(to chuc|so ket|tong ket|giao ban|hop|phoi hop)(?![a-z])"
-)
+_VERB = re.compile(r"(?<![a-z])(to chuc|so ket|tong ket|giao ban|hop|phoi hop)(?![a-z])")
 _OF_AFTER_REVIEW = re.compile(r"(?<![a-z])cua\s+$")
 _NATIONWIDE = re.compile(r"(?<![a-z])(toan quoc|truc tuyen toan quoc)(?![a-z])")
 _TYPED_PROVINCE = re.compile(r"(?<![a-z])(?:tinh|thanh pho|tp\.?|tinh uy|thanh uy)\s+$")
-_TYPED_DISTRICT = re.compile(r"(?<![a-z])(?:huyen|quan|thi xa|thanh pho|tp\.?|huyen uy|quan uy"
-                             r"|thi uy|thanh uy)\s+$")
+_TYPED_DISTRICT = re.compile(
+    r"(?<![a-z])(?:huyen|quan|thi xa|thanh pho|tp\.?|huyen uy|quan uy"
+    r"|thi uy|thanh uy)\s+$"
+)
 
 
 @dataclass
@@ -105,7 +105,7 @@ def province_mentions(norm: str, folded: str, start: int, end: int) -> Counter[s
     return counts
 
 
-def district_mentions(norm: str, folded: str, start: int, end: int) -> Counter[str]:
+def district_mentions(folded: str, start: int, end: int) -> Counter[str]:
     """District names written with their type word ("huyện Minh Long"), counted by name."""
     counts: Counter[str] = Counter()
     for hit in places.find_names(places.district_index(), folded, start, end):
@@ -165,7 +165,7 @@ def resolve(views: list[TextView], full: TextView, url: places.UrlPlaces) -> Hol
     if mention.kind == "central":
         holder.level, holder.confidence = "central", 0.9
         return holder
-    level = mention.kind
+    level: str | None = mention.kind
     if mention.kind in ("city", "bare"):
         level = _city_level(mention, url, text_provinces)
         if level is None:
@@ -176,7 +176,7 @@ def resolve(views: list[TextView], full: TextView, url: places.UrlPlaces) -> Hol
     if level == "province":
         _resolve_province_unit(holder, mention, url, text_provinces)
     elif level == "district":
-        _resolve_district_unit(holder, mention, chosen, full, url, province_hint, views)
+        _resolve_district_unit(holder, mention, full, url, province_hint, views)
     elif level == "commune":
         _resolve_commune_unit(holder, mention, chosen, url, province_hint)
     if holder.province_code and gaz is not None and holder.evidence is None:
@@ -202,8 +202,9 @@ def _holder_from_url(url: places.UrlPlaces) -> Holder:
     return holder
 
 
-def _city_level(mention: BodyMention, url: places.UrlPlaces, text_provinces: Counter[str]
-                ) -> str | None:
+def _city_level(
+    mention: BodyMention, url: places.UrlPlaces, text_provinces: Counter[str]
+) -> str | None:
     """Thành ủy / a bare "Ban Dân vận": a centrally run city is a province, else a district."""
     if mention.level_hint == "province" and mention.name_codes:
         province = _province(mention.name_codes[0])
@@ -221,8 +222,9 @@ def _city_level(mention: BodyMention, url: places.UrlPlaces, text_provinces: Cou
     return "district" if mention.kind == "city" else "province"
 
 
-def _resolve_province_unit(holder: Holder, mention: BodyMention, url: places.UrlPlaces,
-                           text_provinces: Counter[str]) -> None:
+def _resolve_province_unit(
+    holder: Holder, mention: BodyMention, url: places.UrlPlaces, text_provinces: Counter[str]
+) -> None:
     code, evidence = None, None
     if mention.level_hint == "province" and mention.name_codes:
         code, evidence = mention.name_codes[0], "text"
@@ -254,9 +256,14 @@ def _district_from_codes(holder: Holder, codes: tuple[str, ...], evidence: str) 
     return True
 
 
-def _resolve_district_unit(holder: Holder, mention: BodyMention, chosen: TextView,
-                           full: TextView, url: places.UrlPlaces, province_hint: str | None,
-                           views: list[TextView]) -> None:
+def _resolve_district_unit(
+    holder: Holder,
+    mention: BodyMention,
+    full: TextView,
+    url: places.UrlPlaces,
+    province_hint: str | None,
+    views: list[TextView],
+) -> None:
     gaz = places.gazetteer()
     holder.unit_kind = district_kind(mention.body.split()[-2] + " uy") if mention.body else None
     if mention.name and mention.level_hint == "province" and mention.name_codes and gaz:
@@ -271,8 +278,9 @@ def _resolve_district_unit(holder: Holder, mention: BodyMention, chosen: TextVie
     if mention.name and mention.name_codes:
         holder.unit_name = gaz.district(mention.name_codes[0]).name if gaz else mention.name
         codes = _narrow(mention.name_codes, province_hint)
-        evidence = "district" if len(mention.name_codes) == 1 else (
-            "url" if url.province_code else "text")
+        evidence = (
+            "district" if len(mention.name_codes) == 1 else ("url" if url.province_code else "text")
+        )
         _district_from_codes(holder, codes, evidence)
         return
     if url.district_code and gaz:
@@ -280,13 +288,14 @@ def _resolve_district_unit(holder: Holder, mention: BodyMention, chosen: TextVie
         return
     counts: Counter[str] = Counter()
     for view in views:
-        counts.update({k: 3 for k in district_mentions(view.norm, view.folded, view.start, view.end)})
-    counts.update(district_mentions(full.norm, full.folded, full.start, full.end))
+        counts.update(dict.fromkeys(district_mentions(view.folded, view.start, view.end), 3))
+    counts.update(district_mentions(full.folded, full.start, full.end))
     for view in views:
         if view.kind == "url" and province_hint and gaz:
             # A URL slug has no type words: accept names of the site's own province.
-            for hit in places.find_names(places.district_index(), view.folded, view.start,
-                                         view.end):
+            for hit in places.find_names(
+                places.district_index(), view.folded, view.start, view.end
+            ):
                 if any(gaz.district(c).province_code == province_hint for c in hit.codes):
                     counts[hit.key] += 3
     if counts and gaz:
@@ -299,8 +308,13 @@ def _resolve_district_unit(holder: Holder, mention: BodyMention, chosen: TextVie
         holder.province_code, holder.evidence = url.province_code, "url"
 
 
-def _resolve_commune_unit(holder: Holder, mention: BodyMention, chosen: TextView,
-                          url: places.UrlPlaces, province_hint: str | None) -> None:
+def _resolve_commune_unit(
+    holder: Holder,
+    mention: BodyMention,
+    chosen: TextView,
+    url: places.UrlPlaces,
+    province_hint: str | None,
+) -> None:
     gaz = places.gazetteer()
     holder.unit_kind = commune_kind(mention.body)
     holder.unit_name = mention.name

@@ -32,15 +32,18 @@ class Sentence:
         return view[self.start : self.end]
 
 
-def split_sentences(prepared: PreparedText, start: int = 0, end: int | None = None
-                    ) -> list[Sentence]:
+def split_sentences(
+    prepared: PreparedText, start: int = 0, end: int | None = None
+) -> list[Sentence]:
     """Sentence ranges of ``prepared.norm[start:end]`` (trimmed, non-empty)."""
     norm = prepared.norm
     end = len(norm) if end is None else end
     sentences: list[Sentence] = []
     cursor = start
     for match in _SENTENCE_END.finditer(norm, start, end):
-        if match.group(0)[0] != "\n" and _ABBREVIATION_BEFORE.search(norm, max(0, match.start() - 5), match.start()):
+        if match.group(0)[0] != "\n" and _ABBREVIATION_BEFORE.search(
+            norm, max(0, match.start() - 5), match.start()
+        ):
             continue
         _append(sentences, norm, cursor, match.start())
         cursor = match.end()
@@ -71,8 +74,9 @@ def score_event_sentence(folded_sentence: str) -> int:
     return score
 
 
-def lead_sentences(prepared: PreparedText, limit_chars: int = 1500, limit: int = 8
-                   ) -> list[Sentence]:
+def lead_sentences(
+    prepared: PreparedText, limit_chars: int = 1500, limit: int = 8
+) -> list[Sentence]:
     """The first sentences of the content (the headline and the lead paragraph)."""
     sentences = split_sentences(prepared, 0, min(len(prepared.norm), limit_chars))
     return [s for s in sentences if len(s.text(prepared.norm)) >= 12][:limit]

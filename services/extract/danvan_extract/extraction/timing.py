@@ -32,9 +32,10 @@ class PeriodChoice:
     reviewed_in: int  # index of the view it came from
 
 
-def periods_in_view(folded: str, start: int, end: int) -> tuple[FoundPeriod | None,
-                                                                 FoundPeriod | None]:
-    periods = [p for p in find_periods(folded, start, end)]
+def periods_in_view(
+    folded: str, start: int, end: int
+) -> tuple[FoundPeriod | None, FoundPeriod | None]:
+    periods = list(find_periods(folded, start, end))
     if not periods:
         return None, None
     review = _REVIEW.search(folded, start, end)
@@ -52,9 +53,13 @@ def periods_in_view(folded: str, start: int, end: int) -> tuple[FoundPeriod | No
     return chosen, (planned[0] if planned else None)
 
 
-def fill_period_year(reviewed: FoundPeriod, planned: FoundPeriod | None,
-                     same_kind_elsewhere: list[FoundPeriod], published: datetime | None,
-                     explicit_event_year: int | None) -> bool:
+def fill_period_year(
+    reviewed: FoundPeriod,
+    planned: FoundPeriod | None,
+    same_kind_elsewhere: list[FoundPeriod],
+    published: datetime | None,
+    explicit_event_year: int | None,
+) -> bool:
     """Give ``reviewed`` a year when it was written without one; True when inferred."""
     if reviewed.year is not None or reviewed.kind in ("term",):
         return False
@@ -120,8 +125,9 @@ def _period_end(period: FoundPeriod | None) -> date | None:
     return bounds[1] if bounds else None
 
 
-def resolve_event_date(found: FoundDate, published: datetime | None,
-                       reviewed: FoundPeriod | None) -> EventDate | None:
+def resolve_event_date(
+    found: FoundDate, published: datetime | None, reviewed: FoundPeriod | None
+) -> EventDate | None:
     period_end = _period_end(reviewed)
     inferred = False
     year = found.year
@@ -146,16 +152,23 @@ def resolve_event_date(found: FoundDate, published: datetime | None,
         return None
     if not inferred and period_end is not None and when < period_end - timedelta(days=75):
         shifted = found.as_date(year + 1)
-        fits_page = published is None or (shifted is not None and shifted <= published.date()
-                                          + timedelta(days=2))
+        fits_page = published is None or (
+            shifted is not None and shifted <= published.date() + timedelta(days=2)
+        )
         if shifted and shifted >= period_end - timedelta(days=75) and fits_page:
-            warning = (f"meeting dated {when.isoformat()} before the end of the period it "
-                       f"reviews ({reviewed.key() if reviewed else '?'}); year read as "
-                       f"{year + 1}")
+            warning = (
+                f"meeting dated {when.isoformat()} before the end of the period it "
+                f"reviews ({reviewed.key() if reviewed else '?'}); year read as "
+                f"{year + 1}"
+            )
             when, year = shifted, year + 1
     if published is not None and when > published.date() + timedelta(days=2):
-        warning = warning or (f"meeting date {when.isoformat()} is after the page date "
-                              f"{published.date().isoformat()}")
-    value = f"{when.year:04d}-{when.month:02d}-{found.day:02d}" if found.day else (
-        f"{when.year:04d}-{when.month:02d}-??")
+        warning = warning or (
+            f"meeting date {when.isoformat()} is after the page date {published.date().isoformat()}"
+        )
+    value = (
+        f"{when.year:04d}-{when.month:02d}-{found.day:02d}"
+        if found.day
+        else (f"{when.year:04d}-{when.month:02d}-??")
+    )
     return EventDate(value, inferred, found.part_of_day, found.start, found.end, warning)

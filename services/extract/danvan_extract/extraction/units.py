@@ -41,10 +41,24 @@ _LEVEL_OF_PARTY = {
     "quan uy": "district",
     "thi uy": "district",
 }
-_DISTRICT_KIND = {"huyen uy": "huyen", "quan uy": "quan", "thi uy": "thi_xa", "thanh uy": "thanh_pho"}
+_DISTRICT_KIND = {
+    "huyen uy": "huyen",
+    "quan uy": "quan",
+    "thi uy": "thi_xa",
+    "thanh uy": "thanh_pho",
+}
 _FILLER = re.compile(r"\s*(?:tinh|thanh pho|tp\.?|huyen|quan|thi xa|tx\.?|xa|phuong|thi tran)?\s*")
-CENTRAL_CITY_KEYS = {"ha noi", "ho chi minh", "hai phong", "da nang", "can tho", "tphcm", "tp hcm",
-                     "hcm", "sai gon"}
+CENTRAL_CITY_KEYS = {
+    "ha noi",
+    "ho chi minh",
+    "hai phong",
+    "da nang",
+    "can tho",
+    "tphcm",
+    "tp hcm",
+    "hcm",
+    "sai gon",
+}
 
 
 @dataclass
@@ -91,8 +105,9 @@ def _capitalised_name(norm: str, position: int, max_words: int = 4) -> tuple[int
     return (position, end) if words else None
 
 
-def find_bodies(norm: str, folded: str, start: int = 0, end: int | None = None
-                ) -> list[BodyMention]:
+def find_bodies(
+    norm: str, folded: str, start: int = 0, end: int | None = None
+) -> list[BodyMention]:
     """Every body mention in the range, with its level and following name."""
     end = len(folded) if end is None else end
     mentions: list[BodyMention] = []
@@ -125,8 +140,10 @@ def _attach_name(mention: BodyMention, norm: str, folded: str, position: int) ->
     hit = None
     if mention.kind in ("province", "city", "bare"):
         hit = places.name_at(places.province_index(), folded, position)
-        if hit and not places.is_capitalised(norm, hit.start, hit.end) and not folded.startswith(
-            ("tp", "hcm"), hit.start
+        if (
+            hit
+            and not places.is_capitalised(norm, hit.start, hit.end)
+            and not folded.startswith(("tp", "hcm"), hit.start)
         ):
             hit = None
         if hit:

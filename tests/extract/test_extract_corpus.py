@@ -1,0 +1,55 @@
+"""The extractor against the gold corpus, when the corpus is available."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+CORPUS = Path("/work/shared/corpus")
+FILES = [CORPUS / "seeds.jsonl", CORPUS / "dev.jsonl"]
+
+
+@pytest.mark.skipif(not all(p.exists() for p in FILES), reason="gold corpus not available")
+def test_eval_meets_targets(tmp_path: Path) -> None:
+    import typer
+
+    from danvan_extract.cli import evaluate
+    from danvan_extract.evaluation import TARGETS
+
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("".join(p.read_text(encoding="utf-8") for p in FILES), encoding="utf-8")
+    app = typer.Typer()
+    app.command()(evaluate)
+    result = CliRunner().invoke(app, [str(gold), "--json"])
+    assert result.exit_code == 0, result.output
+    fields = json.loads(result.output)["fields"]
+    for name, target in TARGETS.items():
+        assert fields[name]["accuracy"] >= target, (name, fields[name]["misses"])
+
+
+def test_extract_command_reports_bad_lines(tmp_path: Path) -> None:
+    import typer
+
+    from danvan_extract.cli import extract
+
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        '{"id": "a", "text": "Huyện ủy Chiêm Hóa tổng kết công tác dân vận năm 2022."}\n'
+        "not json\n"
+        '{"id": "b", "text": 5}\n'
+        '{"id": "c", "text": "Ngày 3/1/2023, Thành ủy Lạng Sơn sơ kết công tác dân vận."}\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.jsonl"
+    app = typer.Typer()
+    app.command()(extract)
+    result = CliRunner().invoke(app, [str(source), "--output", str(out)])
+    assert result.exit_code == 1
+    assert "line 2" in result.output and "line 3" in result.output
+    assert "Traceback" not in result.output
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [line["id"] for line in lines] == ["a", "c"]
+    assert lines[0]["unit"]["name"] == "Chiêm Hóa"

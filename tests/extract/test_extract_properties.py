@@ -1,0 +1,92 @@
+"""Property tests: extract_report is total, its spans are in bounds, and it is fast."""
+
+from __future__ import annotations
+
+import time
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from danvan_extract.extraction import EXTRACTOR_VERSION, extract_report
+from danvan_shared.extraction_schema import Extraction, Span
+
+VIETNAMESE_BITS = st.sampled_from(
+    [
+        "Huyện ủy ",
+        "Chiêm Hóa ",
+        "sơ kết ",
+        "công tác dân vận ",
+        "6 tháng đầu năm ",
+        "2022",
+        "Sáng ngày 4/8",
+        ", ",
+        ". ",
+        "\n",
+        "đồng chí Nguyễn Văn A",
+        " chủ trì",
+        "quý I",
+        "/",
+        "Thành ủy ",
+        "xã ",
+        "“",
+        "”",
+        "12/01/2023",
+        "Đắk Nông ",
+        "Châu Thành ",
+        "%",
+        "-",
+        "<p>",
+    ]
+)
+TEXTS = st.one_of(st.text(max_size=400), st.lists(VIETNAMESE_BITS, max_size=60).map("".join))
+
+
+def _all_spans(result: Extraction) -> list[Span]:
+    spans: list[Span] = []
+    for group in (
+        result.people,
+        result.organizations,
+        result.campaigns,
+        result.documents,
+        result.figures,
+    ):
+        for item in group:
+            spans.extend(item.spans)
+    for single in (result.unit, result.period, result.next_period, result.event_date_detail):
+        if single is not None:
+            spans.extend(single.spans)
+    for warning in result.warnings:
+        spans.extend(warning.spans)
+    return spans
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(TEXTS, st.one_of(st.none(), st.text(max_size=80)))
+def test_text_never_raises_and_spans_in_bounds(text: str, url: str | None) -> None:
+    result = extract_report(text, url=url)
+    assert result.extractor_version == EXTRACTOR_VERSION
+    assert not any(w.code == "extractor_error" for w in result.warnings)
+    for span in _all_spans(result):
+        assert 0 <= span.start <= span.end <= len(text)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(TEXTS)
+def test_html_never_raises(text: str) -> None:
+    result = extract_report(f"<html><body><p>{text}</p></body></html>", content_type="text/html")
+    assert not any(w.code == "extractor_error" for w in result.warnings)
+    article = result.article_text or ""
+    for span in _all_spans(result):
+        assert 0 <= span.start <= span.end <= len(article)
+
+
+def test_one_megabyte_single_line_is_fast() -> None:
+    unit = (
+        "Sáng ngày 4/8/2022, Ban Dân vận Huyện ủy Chiêm Hóa tổ chức hội nghị sơ kết công "
+        "tác dân vận 6 tháng đầu năm 2022; đồng chí Nguyễn Văn An chủ trì, 8/8 xã, 99,9%. "
+    )
+    text = (unit * (1_000_000 // len(unit) + 1))[:1_000_000]
+    for body in (text, "a" * 1_000_000, "1/2 " * 250_000, "(" * 1_000_000):
+        started = time.perf_counter()
+        extract_report(body)
+        assert time.perf_counter() - started < 2.0
