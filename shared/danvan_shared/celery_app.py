@@ -13,6 +13,7 @@ from __future__ import annotations
 from celery import Celery
 
 from danvan_shared.events import EXTRACT_QUEUE, PUBLISH_QUEUE
+from danvan_shared.metrics import instrument_celery
 from danvan_shared.settings import Settings, get_settings
 
 
@@ -51,4 +52,5 @@ def create_celery(
         worker_hijack_root_logger=False,
         worker_cancel_long_running_tasks_on_connection_loss=False,
     )
+    instrument_celery()
     return app

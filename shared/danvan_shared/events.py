@@ -15,6 +15,9 @@ PUBLISH_QUEUE = "publish"
 
 #: ingest → extract: extract one stored report (args: report id as str).
 EXTRACT_REPORT = "extract.report"
+#: ingest → extract: re-queue every report older than the workers' extractor version
+#: (kwargs: include_failed: bool); only the workers know the current version.
+EXTRACT_REPROCESS_OUTDATED = "extract.reprocess_outdated"
 #: extract → publish: the ``report.extracted`` event (kwargs: ReportExtracted).
 PUBLISH_INDEX_REPORT = "publish.index_report"
 REPORT_EXTRACTED = "report.extracted"

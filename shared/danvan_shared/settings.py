@@ -64,11 +64,16 @@ class Settings(BaseSettings):
     flower_port: Annotated[int, Field(ge=1, le=65535)] = 5555
     flower_user: str = "operator"
     flower_password: SecretStr = SecretStr("")
+    # Each worker's main process serves /metrics, /healthz and /readyz here (0: off).
+    worker_metrics_host: str = "127.0.0.1"
+    extract_metrics_port: Annotated[int, Field(ge=0, le=65535)] = 9101
+    publish_worker_metrics_port: Annotated[int, Field(ge=0, le=65535)] = 9102
 
     # Security
     require_api_keys: bool = False
     operator_key: SecretStr = SecretStr("")
     rate_limit_per_minute: Annotated[int, Field(ge=1)] = 600
+    idempotency_ttl_hours: Annotated[float, Field(gt=0)] = 24.0
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

@@ -21,15 +21,19 @@ class ExtractRepository:
     def get(self, report_id: uuid.UUID) -> Report | None:
         return self.session.get(Report, report_id)
 
-    def claim(self, report_id: uuid.UUID, *, now: datetime) -> bool:
+    def claim(self, report_id: uuid.UUID, *, now: datetime, reclaim: bool = False) -> bool:
         """Mark a waiting report as being extracted and count the delivery.
 
-        Conditional, so two deliveries of one message never both run it.
+        Conditional, so two deliveries of one message never both run it. With
+        ``reclaim`` (a task's own retry after a transient fault) a report left
+        ``extracting`` by the failed run is taken back instead of waiting for
+        the relay.
         """
+        claimable = [*CLAIMABLE, ReportStatus.extracting] if reclaim else list(CLAIMABLE)
         result = self.session.execute(
             update(Report)
-            .where(col(Report.id) == report_id, col(Report.status).in_(CLAIMABLE))
-            .values(status=ReportStatus.extracting, started_at=now, attempts=Report.attempts + 1)  # type: ignore[operator]
+            .where(col(Report.id) == report_id, col(Report.status).in_(claimable))
+            .values(status=ReportStatus.extracting, started_at=now, attempts=Report.attempts + 1)
         )
         return bool(getattr(result, "rowcount", 0))
 
@@ -85,6 +89,7 @@ class ExtractRepository:
             col(Report.extractor_version) != current_version,
         )
         if include_failed:
+            # A failed report may have failed under the current version too.
             condition = condition | (col(Report.status) == ReportStatus.failed)
         ids = list(self.session.exec(select(Report.id).where(condition)).all())
         if ids:

@@ -12,6 +12,8 @@ deliveries instead of looping.
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +26,12 @@ from danvan_extract.extraction import EXTRACTOR_VERSION, extract_report
 from danvan_extract.repository import ExtractRepository
 from danvan_extract.worker import celery_app
 from danvan_shared.db import session_scope
-from danvan_shared.events import EXTRACT_REPORT, PUBLISH_INDEX_REPORT, ReportExtracted
+from danvan_shared.events import (
+    EXTRACT_REPORT,
+    EXTRACT_REPROCESS_OUTDATED,
+    PUBLISH_INDEX_REPORT,
+    ReportExtracted,
+)
 from danvan_shared.settings import get_settings
 
 logger = logging.getLogger("danvan.extract")
@@ -34,22 +41,44 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _longest_delay() -> float:
+    """No retry may wait as long as Redis's visibility timeout: the broker would
+    redeliver the waiting message early and the task would run twice."""
+    settings = get_settings()
+    longest = min(settings.retry_backoff_max_seconds, settings.visibility_timeout_seconds / 2)
+    return max(1.0, longest)
+
+
 def backoff_seconds(attempt: int) -> float:
     settings = get_settings()
-    return float(
-        min(
-            settings.retry_backoff_max_seconds,
-            settings.retry_backoff_seconds * 2 ** max(0, attempt - 1),
-        )
-    )
+    return float(min(_longest_delay(), settings.retry_backoff_seconds * 2 ** max(0, attempt - 1)))
 
 
+def _injected_fault(body: str) -> None:
+    """Test-only fault injection, never honoured in production.
+
+    ``DANVAN_TEST_FAIL_MARKER``: a report containing it raises, like a report
+    that trips a bug in the extractor. ``DANVAN_TEST_CRASH_MARKER``: the worker
+    process dies with SIGKILL, like the kernel's OOM killer.
+    """
+    if get_settings().environment == "production":
+        return
+    fail = os.environ.get("DANVAN_TEST_FAIL_MARKER")
+    if fail and fail in body:
+        raise RuntimeError("injected extraction fault")
+    crash = os.environ.get("DANVAN_TEST_CRASH_MARKER")
+    if crash and crash in body:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+# Transient faults (the database or the broker down) are retried with backoff and do
+# not count as a delivery of the report: the report itself is not at fault.
 @celery_app.task(
     name=EXTRACT_REPORT,
     bind=True,
     autoretry_for=(DatabaseError, BrokerError),
-    retry_backoff=2,
-    retry_backoff_max=300,
+    retry_backoff=get_settings().retry_backoff_seconds,
+    retry_backoff_max=int(_longest_delay()),
     retry_jitter=True,
     max_retries=20,
 )
@@ -62,7 +91,8 @@ def extract_report_task(self: Task, report_id: str) -> str:
         return "malformed"
     with session_scope() as session:
         repository = ExtractRepository(session)
-        if not repository.claim(key, now=_now()):
+        # A retry after a database fault may find its own claim from the failed run.
+        if not repository.claim(key, now=_now(), reclaim=self.request.retries > 0):
             report = repository.get(key)
             logger.info(
                 "report %s not claimable (%s); skipped",
@@ -84,6 +114,7 @@ def extract_report_task(self: Task, report_id: str) -> str:
             logger.error("report %s failed: too many deliveries", report_id)
             return "failed"
         try:
+            _injected_fault(report.body)
             extraction = extract_report(
                 report.body,
                 content_type=report.content_type,
@@ -116,8 +147,32 @@ def extract_report_task(self: Task, report_id: str) -> str:
         )
         status = report.status
     event = ReportExtracted(report_id=key, status=status, extractor_version=EXTRACTOR_VERSION)
-    self.app.send_task(PUBLISH_INDEX_REPORT, kwargs=event.model_dump(mode="json"))
+    try:
+        self.app.send_task(PUBLISH_INDEX_REPORT, kwargs=event.model_dump(mode="json"), retry=False)
+    except Exception as exc:
+        # The extraction is committed with its event flagged (the outbox): the relay
+        # sends the event once the broker is back. Re-running the extraction would
+        # change nothing, so this is not retried.
+        logger.warning("report.extracted for %s not sent (%s); left to the relay", report_id, exc)
+        return str(status)
     with session_scope() as session:
         ExtractRepository(session).clear_event_pending(key, EXTRACTOR_VERSION)
     logger.info("report %s %s by extractor %s", report_id, status, EXTRACTOR_VERSION)
     return str(status)
+
+
+@celery_app.task(name=EXTRACT_REPROCESS_OUTDATED, autoretry_for=(DatabaseError,), max_retries=5)
+def reprocess_outdated_task(include_failed: bool = False) -> int:
+    """Queue every report extracted by an older extractor version (POST /v1/reprocess).
+
+    Idempotent: a requeued report is ``queued``, so a second run does not select it
+    again; a report whose send fails stays ``queued`` and the relay sends it later.
+    """
+    with session_scope() as session:
+        ids = ExtractRepository(session).requeue_outdated(
+            EXTRACTOR_VERSION, now=_now(), include_failed=include_failed
+        )
+    for report_id in ids:
+        celery_app.send_task(EXTRACT_REPORT, args=[str(report_id)], retry=False)
+    logger.info("queued %d reports for extractor %s", len(ids), EXTRACTOR_VERSION)
+    return len(ids)

@@ -8,9 +8,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from danvan_ingest.pipeline import router as pipeline_router
 from danvan_ingest.relay import RelayThread
 from danvan_ingest.routes import router as reports_router
 from danvan_shared.http import BodySizeLimitMiddleware, health_router, install_problem_handlers
+from danvan_shared.metrics import QueueLengthCollector, ReportStatusCollector, instrument_app
 from danvan_shared.settings import Settings, get_settings
 
 logger = logging.getLogger("danvan.ingest")
@@ -42,8 +44,10 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
         lifespan=lifespan,
     )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    instrument_app(app, "ingest", collectors=[ReportStatusCollector(), QueueLengthCollector()])
     install_problem_handlers(app)
     app.include_router(reports_router)
+    app.include_router(pipeline_router)
     app.include_router(health_router())
     return app
 

@@ -1,4 +1,4 @@
-"""``danvan submit``: post report files or JSONL to the ingest API."""
+"""``danvan submit`` (post report files or JSONL to the ingest API) and ``danvan keys``."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from danvan_ingest.keys import ApiKeyRepository, prefix_of
+from danvan_shared.db import session_scope
+from danvan_shared.models import ApiKeyScope
 from danvan_shared.settings import get_settings
 
 console = Console(stderr=True)
@@ -115,3 +118,52 @@ def submit(
     if failures:
         console.print(f"[yellow]{failures} of {total} reports were not accepted")
         raise typer.Exit(1)
+
+
+keys_app = typer.Typer(
+    help="Create, list and revoke API keys (stored hashed; a key is shown only once).",
+    no_args_is_help=True,
+)
+
+
+@keys_app.command("create")
+def create_key(
+    name: Annotated[str, typer.Option(help="Who or what the key is for.")],
+    scope: Annotated[
+        ApiKeyScope, typer.Option(help="submit: post reports; operator: also run the pipeline.")
+    ] = ApiKeyScope.submit,
+) -> None:
+    """Create a key and print it once; keep it, it cannot be shown again."""
+    with session_scope() as session:
+        created = ApiKeyRepository(session).create(name=name, scope=scope)
+    typer.echo(created.secret)
+    console.print(
+        f"created {scope.value} key {created.record.prefix} for {name!r}; "
+        "this is the only time the whole key is shown"
+    )
+
+
+@keys_app.command("list")
+def list_keys(
+    all_keys: Annotated[bool, typer.Option("--all", help="Include revoked keys.")] = False,
+) -> None:
+    """Every key's prefix, scope, name and dates (never the secret)."""
+    with session_scope() as session:
+        records = ApiKeyRepository(session).list(include_revoked=all_keys)
+    for record in records:
+        revoked = f"revoked {record.revoked_at:%Y-%m-%d %H:%M}" if record.revoked_at else "active"
+        typer.echo(
+            f"{record.prefix}\t{record.scope}\t{record.created_at:%Y-%m-%d %H:%M}\t"
+            f"{revoked}\t{record.name}"
+        )
+
+
+@keys_app.command("revoke")
+def revoke_key(prefix: Annotated[str, typer.Argument(help="The key's prefix (dv_…).")]) -> None:
+    """Revoke a key at once: every later request with it is refused with 401."""
+    with session_scope() as session:
+        record = ApiKeyRepository(session).revoke(prefix_of(prefix) or prefix)
+    if record is None:
+        console.print(f"[red]no key with prefix {prefix}")
+        raise typer.Exit(1)
+    typer.echo(f"revoked {record.prefix} ({record.name})")

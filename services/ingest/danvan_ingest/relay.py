@@ -5,6 +5,7 @@ It periodically sends the extract task for every report that was never queued
 extracting for longer than a worker could need: e.g. a broker restarted without
 persistence), and re-sends ``report.extracted`` events that never reached the
 broker. Tasks are idempotent, so a re-send can at worst cost a duplicate run.
+It also deletes idempotency records past their lifetime.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from danvan_ingest.idempotency import prune_expired
 from danvan_ingest.queue import send_extract, send_report_extracted
 from danvan_ingest.repository import ReportRepository
 from danvan_shared.db import session_scope
@@ -65,6 +67,7 @@ def relay_once(settings: Settings | None = None, now: datetime | None = None) ->
             repository.clear_event_pending(report.id, report.extractor_version)
             session.commit()
             result.events += 1
+        prune_expired(session, ttl=timedelta(hours=settings.idempotency_ttl_hours), now=now)
     if result.queued or result.events:
         logger.info(
             "relay re-sent %d extract tasks and %d report.extracted events",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
 from danvan_shared.models import Extraction, Report, ReportStatus
@@ -91,3 +91,56 @@ class ReportRepository:
             .where(col(Report.id) == report_id, col(Report.extractor_version) == extractor_version)
             .values(event_pending=False)
         )
+
+    # Operators' view of the pipeline
+
+    def counts_by_status(self) -> dict[str, int]:
+        rows = self.session.exec(
+            select(Report.status, func.count()).group_by(col(Report.status))
+        ).all()
+        return {status: int(count) for status, count in rows}
+
+    def oldest_unfinished_received_at(self) -> datetime | None:
+        waiting = [ReportStatus.received, ReportStatus.queued, ReportStatus.extracting]
+        return self.session.exec(
+            select(func.min(Report.received_at)).where(col(Report.status).in_(waiting))
+        ).one()
+
+    def failed_since(self, since: datetime) -> int:
+        return int(
+            self.session.exec(
+                select(func.count())
+                .select_from(Report)
+                .where(Report.status == ReportStatus.failed, col(Report.finished_at) >= since)
+            ).one()
+        )
+
+    def failed(self, *, limit: int, offset: int) -> list[Report]:
+        return list(
+            self.session.exec(
+                select(Report)
+                .where(Report.status == ReportStatus.failed)
+                .order_by(col(Report.finished_at).desc(), col(Report.id))
+                .limit(limit)
+                .offset(offset)
+            ).all()
+        )
+
+    def reset_for_retry(self, report_id: uuid.UUID) -> bool:
+        """Send a finished report back to the start, with a fresh delivery count.
+
+        Conditional on the report being finished, so a retry never races a worker.
+        """
+        result = self.session.execute(
+            update(Report)
+            .where(col(Report.id) == report_id, col(Report.status).in_(ReportStatus.finished()))
+            .values(
+                status=ReportStatus.received,
+                queued_at=None,
+                started_at=None,
+                finished_at=None,
+                attempts=0,
+                last_error=None,
+            )
+        )
+        return bool(getattr(result, "rowcount", 0))

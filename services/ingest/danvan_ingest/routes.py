@@ -5,9 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Request, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse, Response
+from sqlmodel import Session
 
+from danvan_ingest.auth import AnyCallerDep, SubmitterDep, problem_responses
 from danvan_ingest.deps import SessionDep, SettingsDep
+from danvan_ingest.idempotency import IdempotencyDep, run_idempotent
 from danvan_ingest.repository import ReportRepository
 from danvan_ingest.schemas import (
     BatchLineResult,
@@ -31,6 +36,7 @@ from danvan_ingest.submissions import (
 from danvan_shared.http import PROBLEM_RESPONSES, ProblemError
 
 router = APIRouter(prefix="/v1", tags=["reports"])
+_SUBMIT_PROBLEMS = {**PROBLEM_RESPONSES, **problem_responses(400, 401, 409)}
 
 _SUBMISSION_BODY: dict[str, Any] = {
     "requestBody": {
@@ -78,43 +84,52 @@ async def _read_submission(request: Request) -> Submission | list[tuple[str, Any
     response_model=ReportAccepted | UploadResult,
     responses={
         200: {"model": ReportAccepted, "description": "Already submitted"},
-        **PROBLEM_RESPONSES,
+        **_SUBMIT_PROBLEMS,
     },
     openapi_extra=_SUBMISSION_BODY,
     summary="Submit a report",
 )
 def submit_report(
     request: Request,
-    response: Response,
     session: SessionDep,
+    caller: SubmitterDep,
+    idempotency: IdempotencyDep,
     submission: Submission | list[tuple[str, Any]] = Depends(_read_submission),
-) -> ReportAccepted | UploadResult:
+) -> Response:
     """Store a report and queue it for extraction.
 
     Answers 202 with the report's status URL; the same content submitted again
-    answers 200 with the first report's id.
+    answers 200 with the first report's id. With an ``Idempotency-Key`` header a
+    repeat of the same request gets the first answer again.
     """
-    if isinstance(submission, list):
-        return _accept_files(session, submission)
-    accepted = accept_report(
-        session,
-        body=submission.body,
-        content_type=submission.content_type,
-        metadata=submission.metadata,
-    )
-    location = _self_url(request, accepted.report.id)
-    response.headers["Location"] = location
-    if accepted.duplicate:
-        response.status_code = status.HTTP_200_OK
-    return ReportAccepted(
-        id=accepted.report.id,
-        status=accepted.report.status,
-        duplicate=accepted.duplicate,
-        links={"self": location},
-    )
+
+    def produce() -> JSONResponse:
+        if isinstance(submission, list):
+            result = _accept_files(session, submission, caller.owner)
+            return JSONResponse(jsonable_encoder(result), status.HTTP_202_ACCEPTED)
+        accepted = accept_report(
+            session,
+            body=submission.body,
+            content_type=submission.content_type,
+            metadata=submission.metadata,
+            submitted_by=caller.owner,
+        )
+        location = _self_url(request, accepted.report.id)
+        body = ReportAccepted(
+            id=accepted.report.id,
+            status=accepted.report.status,
+            duplicate=accepted.duplicate,
+            links={"self": location},
+        )
+        code = status.HTTP_200_OK if accepted.duplicate else status.HTTP_202_ACCEPTED
+        return JSONResponse(jsonable_encoder(body), code, headers={"Location": location})
+
+    return run_idempotent(session, idempotency, produce)
 
 
-def _accept_files(session: SessionDep, items: list[tuple[str, Any]]) -> UploadResult:
+def _accept_files(
+    session: SessionDep, items: list[tuple[str, Any]], submitted_by: str
+) -> UploadResult:
     results = []
     for filename, item in items:
         if isinstance(item, ProblemError):
@@ -123,7 +138,11 @@ def _accept_files(session: SessionDep, items: list[tuple[str, Any]]) -> UploadRe
             )
             continue
         accepted = accept_report(
-            session, body=item.body, content_type=item.content_type, metadata=item.metadata
+            session,
+            body=item.body,
+            content_type=item.content_type,
+            metadata=item.metadata,
+            submitted_by=submitted_by,
         )
         results.append(
             FileResult(
@@ -165,7 +184,7 @@ async def _read_ndjson(request: Request, settings: SettingsDep) -> list[tuple[in
 @router.post(
     "/reports:batch",
     response_model=BatchResult,
-    responses=PROBLEM_RESPONSES,
+    responses=_SUBMIT_PROBLEMS,
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -175,9 +194,20 @@ async def _read_ndjson(request: Request, settings: SettingsDep) -> list[tuple[in
     summary="Submit many reports as NDJSON",
 )
 def submit_batch(
-    session: SessionDep, lines: list[tuple[int, str]] = Depends(_read_ndjson)
-) -> BatchResult:
+    session: SessionDep,
+    caller: SubmitterDep,
+    idempotency: IdempotencyDep,
+    lines: list[tuple[int, str]] = Depends(_read_ndjson),
+) -> Response:
     """One JSON report object a line (same fields as ``POST /v1/reports``); one result a line."""
+
+    def produce() -> JSONResponse:
+        return JSONResponse(jsonable_encoder(_accept_lines(session, lines, caller.owner)))
+
+    return run_idempotent(session, idempotency, produce)
+
+
+def _accept_lines(session: Session, lines: list[tuple[int, str]], submitted_by: str) -> BatchResult:
     results = []
     for number, line in lines:
         try:
@@ -193,6 +223,7 @@ def submit_batch(
             body=submission.body,
             content_type=submission.content_type,
             metadata=submission.metadata,
+            submitted_by=submitted_by,
         )
         results.append(
             BatchLineResult(
@@ -211,7 +242,9 @@ def submit_batch(
     responses=PROBLEM_RESPONSES,
     summary="A report's status, timings and extraction",
 )
-def get_report(report_id: uuid.UUID, request: Request, session: SessionDep) -> ReportView:
+def get_report(
+    report_id: uuid.UUID, request: Request, session: SessionDep, _caller: AnyCallerDep
+) -> ReportView:
     report = ReportRepository(session).get(report_id)
     if report is None:
         raise ProblemError(404, f"No report with id {report_id}.")

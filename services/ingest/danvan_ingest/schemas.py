@@ -138,3 +138,44 @@ class UploadResult(BaseModel):
     duplicates: int
     rejected: int
     results: list[FileResult]
+
+
+class QueueDepths(BaseModel):
+    extract: int
+    publish: int
+
+
+class PipelineView(BaseModel):
+    """What an operator checks first: is work flowing, and what is stuck."""
+
+    broker_available: bool
+    queues: QueueDepths | None = Field(description="Messages waiting; null if the broker is down")
+    workers: list[str] | None = Field(
+        description="Workers that answered a ping; null if the broker is down"
+    )
+    reports: dict[str, int] = Field(description="Reports per status")
+    oldest_unprocessed_seconds: float | None = Field(
+        description="Age of the oldest report not yet finished"
+    )
+    failed_last_hour: int
+
+
+class FailedReport(BaseModel):
+    id: uuid.UUID
+    reason: str | None
+    attempts: int
+    received_at: datetime
+    finished_at: datetime | None
+    links: dict[str, str]
+
+
+class FailedReports(BaseModel):
+    items: list[FailedReport]
+    limit: int
+    offset: int
+
+
+class ReprocessRequested(BaseModel):
+    requested: bool
+    include_failed: bool
+    detail: str

@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 from danvan_ingest.queue import send_extract
@@ -80,9 +80,16 @@ def accept_report(
         return Accepted(winner, duplicate=True)
     logger.info("accepted report %s (%s, %d chars)", report.id, content_type, len(body))
     if send_extract(report.id):
-        repository.mark_queued(report.id, from_status=ReportStatus.received, now=_now())
-        session.commit()
-        session.refresh(report)
+        try:
+            repository.mark_queued(report.id, from_status=ReportStatus.received, now=_now())
+            session.commit()
+            session.refresh(report)
+        except OperationalError:
+            # The report is stored and its task is on the broker; only the status
+            # update was lost (the database went away after the commit). Answering
+            # 503 now would make the client think nothing was accepted.
+            session.rollback()
+            logger.warning("report %s queued, but its status update failed", report.id)
     return Accepted(report, duplicate=False)
 
 

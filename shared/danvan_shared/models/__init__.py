@@ -6,3 +6,6 @@ __all__ = ["Extraction", "Report", "ReportStatus"]
 from danvan_shared.models.feeds import FeedEntry, FeedVersion
 
 __all__ += ["FeedEntry", "FeedVersion"]
+from danvan_shared.models.security import ApiKey, ApiKeyScope, IdempotencyRecord
+
+__all__ += ["ApiKey", "ApiKeyScope", "IdempotencyRecord"]
