@@ -23,7 +23,7 @@ _STATE_NUMBER = (
     r"\s*-\s*(?P<sissuer>[A-ZĐ0-9]{1,14})"
 )
 _DOCUMENT = re.compile(
-    r"(?:(?P<kind>" + _KINDS + r")\s+(?:số\s+)?)?"
+    r"(?=[NCQKHTPĐ\d])(?:(?P<kind>" + _KINDS + r")\s+(?:số\s+)?)?"
     r"(?:" + _PARTY_NUMBER + r"|" + _STATE_NUMBER + r")"
     r"(?:\s*,?\s*ngày\s+(?P<date>\d{1,2}\s*[/-]\s*\d{1,2}\s*[/-]\s*(?:19|20)\d{2}))?"
     r"(?:\s*(?:của [^,;.()]{0,60}?)?\s*\((?P<term>khóa\s+[XVIL]+)\))?",

@@ -6,12 +6,13 @@ number parsers (locale-free ``float``) get wrong; a regex plus a converter suffi
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
 _NUMBER = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?"
 _FIGURE = re.compile(
-    r"(?<![\w.,/-])(?P<value>" + _NUMBER + r")(?:/(?P<total>" + _NUMBER + r"))?"
+    r"(?<![\w.,/-])(?=\d)(?P<value>" + _NUMBER + r")(?:/(?P<total>" + _NUMBER + r"))?"
     r"(?:\s*(?P<percent>%)|\s+(?P<unit>(?:[^\W\d_]+)(?:\s+[^\W\d_]+){0,2}))?"
 )
 _NOT_UNITS = {"tháng", "năm", "ngày", "giờ", "quý", "và", "của", "đến", "từ"}
@@ -37,8 +38,11 @@ def parse_number(text: str) -> float | None:
 
 def find_figures(norm: str, excluded: list[tuple[int, int]], limit: int = 200) -> list[FoundFigure]:
     found: list[FoundFigure] = []
+    starts = sorted(excluded)
     for match in _FIGURE.finditer(norm):
-        if any(s < match.end() and match.start() < e for s, e in excluded):
+        # Excluded ranges are few and sorted: look only at those starting before the end.
+        index = bisect.bisect_left(starts, (match.end(), -1))
+        if any(e > match.start() for _, e in starts[max(0, index - 8) : index]):
             continue
         unit = match.group("unit")
         percent = match.group("percent")

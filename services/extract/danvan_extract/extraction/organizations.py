@@ -51,7 +51,9 @@ _ORG_HEAD = (
     r"|Hội đồng công tác quần chúng|Đảng ủy|Khối dân vận|Bộ Chỉ huy quân sự|Công an"
 )
 _ORG = re.compile(
-    r"(?:" + _ORG_HEAD + r")(?:\s+(?:Trung ương|Tỉnh ủy|Thành ủy|Huyện ủy|Quận ủy|Thị ủy"
+    r"(?=[BUMHĐKCỦbumhđkcủ])(?:"
+    + _ORG_HEAD
+    + r")(?:\s+(?:Trung ương|Tỉnh ủy|Thành ủy|Huyện ủy|Quận ủy|Thị ủy"
     r"|tỉnh|thành phố|huyện|quận|thị xã|xã|phường|thị trấn)(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){0,3})?",
     re.IGNORECASE,
 )

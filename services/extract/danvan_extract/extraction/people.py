@@ -476,7 +476,7 @@ def _enumerated(folded: str, end: int, trigger_start: int, later_names: list[int
         cursor = following[0]
 
 
-_PHOTO = re.compile(r"\(?\s*(?:anh|anh minh hoa|tin, anh|bai, anh|tin anh)\s*:\s*", re.I)
+_PHOTO = re.compile(r"(?<![a-z])(?:(?:tin|bai),?\s*)?anh(?: minh hoa)?\s*:\s*")
 
 
 def find_credits(

@@ -25,7 +25,8 @@ _YEAR_SUFFIX = (
     r"|\s+(?P<this>nam nay))?"
 )
 _PERIOD = re.compile(
-    r"(?<![a-z0-9])(?:"
+    # The lookahead rejects most positions at once (every alternative starts with one of these).
+    r"(?<![a-z0-9])(?=[0-9nqgd])(?:"
     r"(?P<months>0?(?P<n>\d{1,2})\s+thang\s+(?:(?P<pos>dau|cuoi)\s+)?nam)"
     r"|(?P<half>nua\s+(?P<halfpos>dau|cuoi)\s+nam)"
     r"|(?P<quarter>qu[yi]\s+(?P<q>iv|i{1,3}|[1-4]))(?![a-z0-9])"

@@ -295,9 +295,10 @@ def _periods(
     if reviewed is None:
         return None, planned, False
     elsewhere: list[FoundPeriod] = []
-    for view in ordered:
-        elsewhere += find_periods(view.folded, view.start, view.end)
-    elsewhere += find_periods(full.folded, full.start, full.end)
+    if reviewed.year is None:  # only then is a same-kind mention elsewhere needed
+        for view in ordered:
+            elsewhere += find_periods(view.folded, view.start, view.end)
+        elsewhere += find_periods(full.folded, full.start, full.end)
     inferred = fill_period_year(reviewed, planned, elsewhere, published, None)
     if planned is not None and planned.year is None and reviewed.year is not None:
         planned.year = reviewed.year + (
