@@ -332,12 +332,14 @@ def find_people(
     """Officials mentioned in ``sentences`` (already split), merged by folded name."""
     people: dict[str, FoundPerson] = {}
     for sentence in sentences:
+        mentions = _names_in(norm, folded, sentence.start, sentence.end, excluded)
+        if not mentions:
+            continue
         triggers = [
             (m.start(), m.end(), m.lastgroup or "")
             for m in _TRIGGERS.finditer(folded, sentence.start, sentence.end)
             if m.lastgroup != "chair" or _CHAIRS_MEETING.match(folded, m.end())
         ]
-        mentions = _names_in(norm, folded, sentence.start, sentence.end, excluded)
         for start, end, honorific in mentions:
             name = proper_case(norm[start:end])
             key = folded[start:end]

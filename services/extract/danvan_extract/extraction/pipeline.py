@@ -87,7 +87,7 @@ def _spans(prepared: PreparedText, ranges: list[tuple[int, int]]) -> list[Span]:
     for start, end in ranges:
         a, b = prepared.to_original(start, end)
         if 0 <= a <= b <= len(prepared.original):
-            out.append(Span(start=a, end=b))
+            out.append(Span.model_construct(start=a, end=b))  # checked above
     return out
 
 
