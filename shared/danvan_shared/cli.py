@@ -40,6 +40,9 @@ def main() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # Library chatter (Alembic plug-ins, every httpx request) hides what danvan says.
+    for noisy in ("alembic", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     _register_commands()
     app()
 

@@ -54,9 +54,7 @@ def run_demo(settings: Settings, timeout: float = 90.0) -> list[str]:
             response = client.post(f"{settings.ingest_base_url}/v1/reports", json=payload)
             response.raise_for_status()
             status_urls.append(response.json()["links"]["self"])
-        typer.echo(
-            f"submitted {len(status_urls)} sample reports; waiting for extraction…"
-        )
+        typer.echo(f"submitted {len(status_urls)} sample reports; waiting for extraction…")
         deadline = time.monotonic() + timeout
         statuses: dict[str, str] = {}
         while time.monotonic() < deadline:
@@ -69,9 +67,7 @@ def run_demo(settings: Settings, timeout: float = 90.0) -> list[str]:
             counts[status] = counts.get(status, 0) + 1
         typer.echo(
             "report statuses: "
-            + ", ".join(
-                f"{count} {status}" for status, count in sorted(counts.items())
-            )
+            + ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
         )
         time.sleep(1.0)  # let the publish worker index the last reports
         opml = client.get(f"{settings.public_base_url}/v1/feeds.opml")

@@ -182,17 +182,22 @@ class Supervisor:
                 self.start(name)
 
     def stop_all(self, grace: float = 15.0) -> None:
+        """SIGTERM the APIs and workers (warm shutdown), wait, then stop the broker last
+        so no worker loses its connection while finishing a task."""
         self.stopping = True
-        # Workers and APIs first, the broker last, so nothing loses its connection early.
-        order = [name for name in self.processes if name != "broker"] + (
-            ["broker"] if "broker" in self.processes else []
-        )
-        for name in order:
+        others = [name for name in self.processes if name != "broker"]
+        self._terminate(others, grace)
+        if "broker" in self.processes:
+            self._terminate(["broker"], grace)
+        logger.info("all processes stopped")
+
+    def _terminate(self, names: list[str], grace: float) -> None:
+        for name in names:
             process = self.processes[name]
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
         deadline = time.monotonic() + grace
-        for name in order:
+        for name in names:
             process = self.processes[name]
             try:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
@@ -200,7 +205,6 @@ class Supervisor:
                 logger.warning("%s did not stop in %.0f s; killing it", name, grace)
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
-        logger.info("all processes stopped")
 
     def first_exited(self) -> str | None:
         for name, process in self.processes.items():
