@@ -19,9 +19,13 @@ def closed_port() -> int:
 
 
 def test_report_posted_while_broker_is_down_is_queued_by_the_relay(
-        configure, database_url: str, redis_url: str) -> None:
-    configure(database_url=database_url, broker_url=f"redis://127.0.0.1:{closed_port()}/0",
-              relay_grace_seconds="0")
+    configure, database_url: str, redis_url: str
+) -> None:
+    configure(
+        database_url=database_url,
+        broker_url=f"redis://127.0.0.1:{closed_port()}/0",
+        relay_grace_seconds="0",
+    )
     with TestClient(create_app(run_relay=False)) as client:
         response = client.post("/v1/reports", json={"text": "Hội nghị sơ kết công tác dân vận"})
         assert response.status_code == 202

@@ -28,16 +28,22 @@ def client(configure, database_url: str, redis_url: str):  # type: ignore[no-unt
 
 def queued_report_ids(redis_url: str) -> list[str]:
     messages = redis.Redis.from_url(redis_url).lrange("extract", 0, -1)
-    return [json.loads(json.loads(message)["headers"]["argsrepr"].replace("'", '"'))[0]
-            for message in messages]
+    return [
+        json.loads(json.loads(message)["headers"]["argsrepr"].replace("'", '"'))[0]
+        for message in messages
+    ]
 
 
-def test_json_report_is_stored_queued_and_answered_202(client: TestClient,
-                                                       redis_url: str) -> None:
-    response = client.post("/v1/reports", json={
-        "text": REPORT, "title": "Yên Sơn sơ kết", "source_url": "https://yenson.tuyenquang.gov.vn/a",
-        "published_at": "2024-07-11T08:00:00",
-    })
+def test_json_report_is_stored_queued_and_answered_202(client: TestClient, redis_url: str) -> None:
+    response = client.post(
+        "/v1/reports",
+        json={
+            "text": REPORT,
+            "title": "Yên Sơn sơ kết",
+            "source_url": "https://yenson.tuyenquang.gov.vn/a",
+            "published_at": "2024-07-11T08:00:00",
+        },
+    )
     assert response.status_code == 202
     body = response.json()
     assert body["status"] == "queued" and body["duplicate"] is False
@@ -60,11 +66,17 @@ def test_same_content_twice_returns_the_first_report(client: TestClient, redis_u
 
 
 def test_plain_text_and_html_bodies_take_metadata_from_the_query(client: TestClient) -> None:
-    text = client.post("/v1/reports", content=REPORT.encode(),
-                       headers={"content-type": "text/plain; charset=utf-8"},
-                       params={"title": "Tiêu đề", "source_name": "Cổng TTĐT"})
-    html = client.post("/v1/reports", content=f"<html><body><p>{REPORT}</p></body></html>",
-                       headers={"content-type": "text/html"})
+    text = client.post(
+        "/v1/reports",
+        content=REPORT.encode(),
+        headers={"content-type": "text/plain; charset=utf-8"},
+        params={"title": "Tiêu đề", "source_name": "Cổng TTĐT"},
+    )
+    html = client.post(
+        "/v1/reports",
+        content=f"<html><body><p>{REPORT}</p></body></html>",
+        headers={"content-type": "text/html"},
+    )
     assert text.status_code == 202 and html.status_code == 202
     text_report = client.get(text.json()["links"]["self"]).json()
     assert text_report["title"] == "Tiêu đề" and text_report["source_name"] == "Cổng TTĐT"
@@ -72,12 +84,16 @@ def test_plain_text_and_html_bodies_take_metadata_from_the_query(client: TestCli
 
 
 def test_multipart_upload_accepts_each_file_and_explains_the_rejected_one(
-        client: TestClient) -> None:
-    response = client.post("/v1/reports", files=[
-        ("files", ("a.txt", REPORT.encode(), "text/plain")),
-        ("files", ("b.html", f"<p>{REPORT} (bản HTML)</p>".encode(), "text/html")),
-        ("files", ("c.pdf", b"%PDF-1.4", "application/pdf")),
-    ])
+    client: TestClient,
+) -> None:
+    response = client.post(
+        "/v1/reports",
+        files=[
+            ("files", ("a.txt", REPORT.encode(), "text/plain")),
+            ("files", ("b.html", f"<p>{REPORT} (bản HTML)</p>".encode(), "text/html")),
+            ("files", ("c.pdf", b"%PDF-1.4", "application/pdf")),
+        ],
+    )
     assert response.status_code == 202
     body = response.json()
     assert (body["accepted"], body["rejected"]) == (2, 1)
@@ -85,10 +101,17 @@ def test_multipart_upload_accepts_each_file_and_explains_the_rejected_one(
 
 
 def test_batch_gives_one_result_per_line(client: TestClient) -> None:
-    lines = [json.dumps({"text": REPORT}), "not json", json.dumps({"text": ""}),
-             json.dumps({"html": f"<p>{REPORT}</p>", "title": "HTML"})]
-    response = client.post("/v1/reports:batch", content="\n".join(lines),
-                           headers={"content-type": "application/x-ndjson"})
+    lines = [
+        json.dumps({"text": REPORT}),
+        "not json",
+        json.dumps({"text": ""}),
+        json.dumps({"html": f"<p>{REPORT}</p>", "title": "HTML"}),
+    ]
+    response = client.post(
+        "/v1/reports:batch",
+        content="\n".join(lines),
+        headers={"content-type": "application/x-ndjson"},
+    )
     assert response.status_code == 200
     body = response.json()
     assert (body["accepted"], body["rejected"]) == (2, 2)
@@ -96,22 +119,32 @@ def test_batch_gives_one_result_per_line(client: TestClient) -> None:
     assert body["results"][1]["error"]["status"] == 422
 
 
-@pytest.mark.parametrize(("kwargs", "status"), [
-    ({"json": {"text": "   "}}, 422),
-    ({"json": {"text": "a\x00b"}}, 422),
-    ({"json": {"text": "x", "html": "<p>x</p>"}}, 422),
-    ({"json": {"text": "x", "published_at": "hôm qua"}}, 422),
-    ({"json": {"text": "x", "source_url": "javascript:alert(1)"}}, 422),
-    ({"json": ["not", "an", "object"]}, 422),
-    ({"content": "[" * 100_000, "headers": {"content-type": "application/json"}}, 422),
-    ({"content": b"\xff\xfe\xfa", "headers": {"content-type": "text/plain"}}, 422),
-    ({"content": b"<p>x</p>", "headers": {"content-type": "application/pdf"}}, 415),
-    ({"content": "x" * (1024 * 1024 + 1), "headers": {"content-type": "text/plain"}}, 413),
-    ({"content": "x", "headers": {"content-type": "text/plain"},
-      "params": {"sql": "1; DROP TABLE report"}}, 422),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "status"),
+    [
+        ({"json": {"text": "   "}}, 422),
+        ({"json": {"text": "a\x00b"}}, 422),
+        ({"json": {"text": "x", "html": "<p>x</p>"}}, 422),
+        ({"json": {"text": "x", "published_at": "hôm qua"}}, 422),
+        ({"json": {"text": "x", "source_url": "javascript:alert(1)"}}, 422),
+        ({"json": ["not", "an", "object"]}, 422),
+        ({"content": "[" * 100_000, "headers": {"content-type": "application/json"}}, 422),
+        ({"content": b"\xff\xfe\xfa", "headers": {"content-type": "text/plain"}}, 422),
+        ({"content": b"<p>x</p>", "headers": {"content-type": "application/pdf"}}, 415),
+        ({"content": "x" * (1024 * 1024 + 1), "headers": {"content-type": "text/plain"}}, 413),
+        (
+            {
+                "content": "x",
+                "headers": {"content-type": "text/plain"},
+                "params": {"sql": "1; DROP TABLE report"},
+            },
+            422,
+        ),
+    ],
+)
 def test_bad_input_gets_a_problem_body_and_nothing_is_stored(
-        client: TestClient, kwargs: dict, status: int) -> None:
+    client: TestClient, kwargs: dict, status: int
+) -> None:
     response = client.post("/v1/reports", **kwargs)
     assert response.status_code == status
     assert response.headers["content-type"].startswith("application/problem+json")

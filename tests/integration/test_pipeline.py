@@ -75,8 +75,8 @@ def pipeline(request: pytest.FixtureRequest, configure, tmp_path: Path) -> Itera
 
 @pytest.fixture
 def database_url_postgresql(postgres_url: str) -> str:
-    from tests.conftest import _truncate_all
     from danvan_shared.db import build_engine
+    from tests.conftest import _truncate_all
 
     engine = build_engine(postgres_url)
     _truncate_all(engine)
@@ -97,7 +97,7 @@ def _port_open(port: int) -> bool:
 def statuses() -> dict[str, int]:
     with Session(get_engine()) as session:
         rows = session.exec(select(Report.status, func.count()).group_by(Report.status)).all()
-    return {status: count for status, count in rows}
+    return dict(rows)
 
 
 def test_post_to_feed_entry_in_all_three_formats(pipeline: Processes) -> None:

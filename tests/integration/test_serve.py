@@ -58,15 +58,25 @@ def test_serve_runs_the_samples_into_feeds_and_ctrl_c_stops_everything(tmp_path:
     with log_path.open("wb") as log:
         serve = subprocess.Popen(
             [sys.executable, "-m", "danvan_shared.cli", "serve", "--samples"],
-            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=tmp_path,
         )
     try:
-        wait_until(lambda: "dashboard:" in log_path.read_text(errors="replace"), 150,
-                   interval=0.5, message="samples submitted and feeds listed")
+        wait_until(
+            lambda: "dashboard:" in log_path.read_text(errors="replace"),
+            150,
+            interval=0.5,
+            message="samples submitted and feeds listed",
+        )
         output = log_path.read_text(errors="replace")
         assert "0 failed" not in output and "failed" not in output.split("report statuses:")[1]
-        feed_urls = [line.strip() for line in output.splitlines()
-                     if "/v1/feeds/" in line and line.strip().startswith("http")]
+        feed_urls = [
+            line.strip()
+            for line in output.splitlines()
+            if "/v1/feeds/" in line and line.strip().startswith("http")
+        ]
         assert len(feed_urls) >= 8
         assert httpx.get(feed_urls[0]).status_code == 200
         assert (tmp_path / "var" / "danvan.db").exists()  # SQLite under the data dir
