@@ -76,7 +76,8 @@ def redis_url() -> str:
     import redis
 
     client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT)
-    database = 1 + (os.getpid() % 14)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    database = 1 + int(worker[2:]) if worker.startswith("gw") else 1 + (os.getpid() % 8)
     client.execute_command("SELECT", database)
     url = f"redis://{REDIS_HOST}:{REDIS_PORT}/{database}"
     redis.Redis.from_url(url).flushdb()
