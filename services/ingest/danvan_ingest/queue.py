@@ -31,6 +31,12 @@ logger = logging.getLogger("danvan.ingest.queue")
 def _producer(broker_url: str) -> Celery:
     app = create_celery("danvan-ingest")
     app.conf.broker_url = broker_url
+    # kombu otherwise retries a refused connection for broker_connection_timeout
+    # (~6 s) on every send: a POST while the broker is down would hang that long.
+    app.conf.broker_transport_options = {
+        **app.conf.broker_transport_options,
+        "max_retries": 0,
+    }
     return app
 
 
