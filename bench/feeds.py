@@ -1,7 +1,8 @@
 """Benchmark the publish feeds at 10,000 and 100,000 reports on PostgreSQL.
 
 Generates reports and their feed entries (three per report: pre-2025 province,
-post-2025 province, national) straight into the read model, then measures, in
+post-2025 province, national), with their pre-rendered items as the indexer stores
+them, straight into the read model, then measures, in
 process through httpx.AsyncClient + ASGITransport (no network, no TestClient thread
 hops, so the figures are the app's own cost), sequential requests for:
 
@@ -29,6 +30,7 @@ from typing import Any
 from sqlalchemy import insert, text
 
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+BASE_URL = "http://feeds.bench"
 KINDS = ["Q1", "Q2", "Q3", "Q4", "H1", "H2", "9M", "FY"]
 
 
@@ -68,7 +70,9 @@ def drop_database(url: str) -> None:
 
 
 def generate(count: int, rng: random.Random) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    from danvan_publish import labels, provinces
+    from types import SimpleNamespace
+
+    from danvan_publish import fragments, labels, provinces
     from danvan_shared.extraction_schema import period_bounds_for_key
 
     old = provinces.scopes_for_boundary("old")
@@ -115,8 +119,11 @@ def generate(count: int, rng: random.Random) -> tuple[list[dict[str, Any]], list
         }
         for scope in (province, new, provinces.scope(provinces.NATIONAL)):
             if scope is not None:
-                entries.append({**common, "feed": scope.slug, "boundary": scope.boundary,
-                                "province_code": scope.code, "province_name": scope.name})
+                entry = {**common, "feed": scope.slug, "boundary": scope.boundary,
+                         "province_code": scope.code, "province_name": scope.name}
+                entry.update(fragments.render(SimpleNamespace(**entry),  # type: ignore[arg-type]
+                                              BASE_URL).as_columns())
+                entries.append(entry)
     return reports, entries
 
 
@@ -220,7 +227,7 @@ def main() -> None:
     scratch = args.database_url is None
     url = args.database_url or create_scratch_database()
     os.environ["DANVAN_DATABASE_URL"] = url
-    os.environ["DANVAN_PUBLIC_BASE_URL"] = "http://feeds.bench"
+    os.environ["DANVAN_PUBLIC_BASE_URL"] = BASE_URL
     from danvan_publish.app import create_app
     from danvan_shared.migrate import upgrade_database
 

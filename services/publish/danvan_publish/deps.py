@@ -17,7 +17,8 @@ def get_session() -> Iterator[Session]:
         yield session
 
 
-def get_base_url() -> str:
+async def get_base_url() -> str:
+    # async: a plain function dependency would cost a worker-thread hop per request
     return get_settings().public_base_url
 
 

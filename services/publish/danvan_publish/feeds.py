@@ -3,6 +3,10 @@
 All three are built from one ``FeedDocument``, so they carry the same items, ids,
 dates, categories and RFC 5005 paging links (``first`` / ``next`` / ``previous``;
 in RSS as ``atom:link`` elements, in JSON Feed as ``next_url``).
+
+The items come pre-rendered in the document's format (``fragments.py``, stored by
+the indexer): feedgen and pydantic write the channel around them, and the items
+are spliced in as text, so a page costs one header however many items it holds.
 """
 
 from __future__ import annotations
@@ -53,7 +57,8 @@ class FeedDocument:
     updated: datetime
     next_url: str | None = None
     prev_url: str | None = None
-    items: list[FeedItem] = field(default_factory=list)
+    #: the items, already rendered in the format being written
+    items: list[str] = field(default_factory=list)
 
 
 def _generator(document: FeedDocument) -> FeedGenerator:
@@ -76,22 +81,18 @@ def _generator(document: FeedDocument) -> FeedGenerator:
     if document.prev_url:
         generator.link(href=document.prev_url, rel="previous")
     generator.link(href=document.home_page_url, rel="alternate", type="text/html")
-    for item in document.items:
-        entry = generator.add_entry(order="append")
-        entry.id(item.id)
-        entry.title(item.title)
-        entry.link(href=item.url, rel="alternate")
-        entry.summary(item.summary)
-        entry.content(item.content_html, type="html")
-        entry.published(item.published)
-        entry.updated(item.updated)
-        entry.category([{"term": c.term, "label": c.label, "scheme": c.scheme}
-                        for c in item.categories])
     return generator
 
 
+def _splice(head: bytes, closing: bytes, items: list[str]) -> bytes:
+    """Insert the items just before the document's last ``closing`` tag."""
+    at = head.rindex(closing)
+    return b"".join((head[:at], "".join(items).encode(), head[at:]))
+
+
 def render_atom(document: FeedDocument) -> bytes:
-    return bytes(_generator(document).atom_str(pretty=False))
+    return _splice(bytes(_generator(document).atom_str(pretty=False)), b"</feed>",
+                   document.items)
 
 
 def render_rss(document: FeedDocument) -> bytes:
@@ -102,7 +103,8 @@ def render_rss(document: FeedDocument) -> bytes:
                       ("previous", document.prev_url)):
         if href:
             etree.SubElement(channel, f"{{{ATOM_NS}}}link", href=href, rel=rel)
-    return bytes(etree.tostring(tree, encoding="UTF-8", xml_declaration=True))
+    return _splice(bytes(etree.tostring(tree, encoding="UTF-8", xml_declaration=True)),
+                   b"</channel>", document.items)
 
 
 class JsonFeedAuthor(BaseModel):
@@ -142,18 +144,11 @@ def render_json(document: FeedDocument) -> bytes:
         description=document.description,
         next_url=document.next_url,
         authors=[JsonFeedAuthor(name="danvan")],
-        items=[
-            JsonFeedItem(
-                id=item.id, url=item.url,
-                external_url=item.external_url,
-                title=item.title, content_html=item.content_html, summary=item.summary,
-                date_published=item.published, date_modified=item.updated,
-                tags=[f"{c.scheme.rsplit(':', 1)[-1]}:{c.term}" for c in item.categories],
-            )
-            for item in document.items
-        ],
+        items=[],
     )
-    return feed.model_dump_json(exclude_none=True).encode()
+    head = feed.model_dump_json(exclude_none=True).encode()
+    assert head.endswith(b'"items":[]}')  # items is the model's last field
+    return b"".join((head[:-2], ",".join(document.items).encode(), b"]}"))
 
 
 RENDERERS = {"rss": render_rss, "atom": render_atom, "json": render_json}

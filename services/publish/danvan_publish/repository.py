@@ -2,8 +2,12 @@
 
 Feed pages are keyset-paged over ``ix_feed_entry_page``: for each year the feed
 period touches, one ordered index range (``feed``, ``period_year``) is read newest
-first from the cursor, and the per-year streams are merged. A page therefore
-costs about ``limit`` index rows per year, however many entries exist.
+first from the cursor, and the per-year streams are merged (on PostgreSQL a Merge
+Append of limited index scans, one statement). A page therefore costs about
+``limit`` index rows per year, however many entries exist or how deep the page is.
+
+The request path (``feed_version``, ``page_rows``) uses SQLAlchemy Core on a plain
+connection and reads only the columns it needs: no ORM identity map, no full rows.
 """
 
 from __future__ import annotations
@@ -14,10 +18,19 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, case, func, literal, tuple_, union_all
-from sqlalchemy.orm import aliased
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    bindparam,
+    case,
+    func,
+    literal,
+    tuple_,
+    union_all,
+)
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, delete, select
-from sqlmodel.sql.expression import SelectOfScalar
 
 from danvan_shared.models import Extraction, FeedEntry, FeedVersion, Report
 
@@ -100,11 +113,19 @@ def bump_versions(session: Session, feeds: Iterable[str], now: datetime) -> None
 # ---- the readers' side -----------------------------------------------------------------
 
 
-def feed_version(session: Session, feed: str) -> tuple[int, datetime]:
-    row = session.get(FeedVersion, feed)
+_VERSION = FeedVersion.__table__.c
+_ENTRY = FeedEntry.__table__.c
+_VERSION_QUERY = core_select(_VERSION.version, _VERSION.updated_at).where(
+    _VERSION.feed == bindparam("feed"))
+
+
+def feed_version(connection: Connection, feed: str) -> tuple[int, datetime]:
+    """The feed's change counter and time: one primary-key lookup, read fresh every time
+    (never cached in process), so no process answers 304 for a feed that has changed."""
+    row = connection.execute(_VERSION_QUERY, {"feed": feed}).first()
     if row is None:
         return 0, EPOCH
-    return row.version, row.updated_at
+    return int(row.version), row.updated_at
 
 
 def global_version(session: Session) -> tuple[int, datetime]:
@@ -140,33 +161,45 @@ def _sort_key_param(cursor: Cursor) -> Any:
                   literal(cursor.id))
 
 
-def page(session: Session, query: FeedQuery, *, after: Cursor | None = None,
-         before: Cursor | None = None, limit: int = 50) -> list[FeedEntry]:
-    """Up to ``limit`` entries newest first: older than ``after`` or newer than ``before``."""
+def page_rows(connection: Connection, query: FeedQuery, fmt: str, *,
+              after: Cursor | None = None, before: Cursor | None = None,
+              limit: int = 50) -> list[Row[Any]]:
+    """Up to ``limit`` entries newest first: older than ``after`` or newer than ``before``.
+
+    Only (id, sort_at, fragment_base_url, fragment) of each, where fragment is the
+    entry's pre-rendered item in ``fmt`` ("rss", "atom" or "json")."""
+    fragment = {"rss": _ENTRY.rss_item, "atom": _ENTRY.atom_entry, "json": _ENTRY.json_item}[fmt]
+    columns = (_ENTRY.id, _ENTRY.sort_at, _ENTRY.fragment_base_url, fragment.label("fragment"))
     newest_first = before is None
-    key = tuple_(col(FeedEntry.sort_at), col(FeedEntry.id))
+    key = tuple_(_ENTRY.sort_at, _ENTRY.id)
     conditions = _filters(query)
     if after is not None:
         conditions.append(key < _sort_key_param(after))
     if before is not None:
         conditions.append(key > _sort_key_param(before))
-    order = ((col(FeedEntry.sort_at).desc(), col(FeedEntry.id).desc()) if newest_first
-             else (col(FeedEntry.sort_at).asc(), col(FeedEntry.id).asc()))
-    years = range(query.start.year, query.end.year + 1)
-    per_year: list[SelectOfScalar[FeedEntry]] = [
-        select(FeedEntry).where(*conditions, col(FeedEntry.period_year) == year)
+    order = ((_ENTRY.sort_at.desc(), _ENTRY.id.desc()) if newest_first
+             else (_ENTRY.sort_at.asc(), _ENTRY.id.asc()))
+    per_year = [
+        core_select(*columns).where(*conditions, _ENTRY.period_year == year)
         .order_by(*order).limit(limit)
-        for year in years
+        for year in range(query.start.year, query.end.year + 1)
     ]
     if len(per_year) == 1:
-        rows = list(session.exec(per_year[0]))
+        statement = per_year[0]
     else:
-        merged = union_all(*(select(part.subquery()) for part in per_year)).subquery()
-        entry = aliased(FeedEntry, merged)
-        outer_order = ((entry.sort_at.desc(), entry.id.desc()) if newest_first
-                       else (entry.sort_at.asc(), entry.id.asc()))
-        rows = list(session.exec(select(entry).order_by(*outer_order).limit(limit)))
+        merged = union_all(*(core_select(part.subquery()) for part in per_year)).subquery()
+        statement = core_select(merged).order_by(
+            *((merged.c.sort_at.desc(), merged.c.id.desc()) if newest_first
+              else (merged.c.sort_at.asc(), merged.c.id.asc()))).limit(limit)
+    rows = list(connection.execute(statement))
     return rows if newest_first else rows[::-1]
+
+
+def entries_by_id(session: Session, ids: Iterable[int]) -> dict[int, FeedEntry]:
+    if not ids:
+        return {}
+    rows = session.exec(select(FeedEntry).where(col(FeedEntry.id).in_(list(ids))))
+    return {entry.id: entry for entry in rows if entry.id is not None}
 
 
 def grouped_counts(session: Session, query: FeedQuery, column: Any) -> dict[str, int]:

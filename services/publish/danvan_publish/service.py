@@ -13,15 +13,17 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy import Connection
 from sqlmodel import Session, col
 
-from danvan_publish import provinces, repository
+from danvan_publish import fragments, provinces, repository
 from danvan_publish.indexing import entries_for_report
 from danvan_publish.repository import Cursor, FeedQuery
 from danvan_publish.schemas import Aggregate, CountedName, Official
 from danvan_shared.extraction_schema import Extraction, period_bounds_for_key
 from danvan_shared.http import ProblemError
 from danvan_shared.models import FeedEntry, ReportStatus
+from danvan_shared.settings import get_settings
 
 logger = logging.getLogger("danvan.publish")
 
@@ -47,6 +49,7 @@ def index_report(session: Session, report_id: uuid.UUID, now: datetime | None = 
     ``updated_at`` moves only when something a reader sees has changed.
     """
     now = now or datetime.now(UTC)
+    base_url = get_settings().public_base_url
     report, row = repository.report_and_extraction(session, report_id)
     existing = {entry.feed: entry
                 for entry in repository.entries_of_report(session, report_id, lock=True)}
@@ -72,7 +75,11 @@ def index_report(session: Session, report_id: uuid.UUID, now: datetime | None = 
                 setattr(entry, name, value)
             entry.updated_at = now
         else:
+            if entry.atom_entry is None or entry.fragment_base_url != base_url:
+                fragments.store(entry, base_url)  # same content, items not (yet) rendered
+                session.add(entry)
             continue
+        fragments.store(entry, base_url)
         session.add(entry)
         changed_feeds.add(values.feed)
         if entry.event_key:
@@ -108,8 +115,8 @@ def resolve_period(key: str) -> tuple[date, date]:
     return bounds
 
 
-def encode_cursor(entry: FeedEntry) -> str:
-    raw = f"{entry.sort_at.astimezone(UTC).isoformat()}~{entry.id}".encode()
+def encode_cursor(sort_at: datetime, entry_id: int) -> str:
+    raw = f"{sort_at.astimezone(UTC).isoformat()}~{entry_id}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -128,30 +135,40 @@ def decode_cursor(token: str) -> Cursor:
 
 @dataclass
 class FeedPage:
-    scope: provinces.FeedScope
-    period_key: str
-    entries: list[FeedEntry]
+    #: the page's items, rendered in the requested format, newest first
+    items: list[str]
     next_cursor: str | None
     prev_cursor: str | None
 
 
-def feed_page(session: Session, query: FeedQuery, scope: provinces.FeedScope, period_key: str,
-              *, after: str | None = None, before: str | None = None,
+def feed_page(connection: Connection, query: FeedQuery, fmt: str, base_url: str, *,
+              after: str | None = None, before: str | None = None,
               limit: int = PAGE_SIZE) -> FeedPage:
+    """One keyset query for the page's stored fragments; entries indexed before
+    fragments existed (or for another base URL) are loaded and rendered here."""
     after_cursor = decode_cursor(after) if after else None
     before_cursor = decode_cursor(before) if before else None
-    rows = repository.page(session, query, after=after_cursor, before=before_cursor,
-                           limit=limit + 1)
+    rows = repository.page_rows(connection, query, fmt, after=after_cursor,
+                                before=before_cursor, limit=limit + 1)
     if before_cursor is not None:
         has_newer, has_older = len(rows) > limit, True
-        entries = rows[-limit:]
+        rows = rows[-limit:]
     else:
         has_newer, has_older = after_cursor is not None, len(rows) > limit
-        entries = rows[:limit]
+        rows = rows[:limit]
+    stale = {row.id for row in rows
+             if row.fragment is None or row.fragment_base_url != base_url}
+    rendered: dict[int, str] = {}
+    if stale:
+        with Session(bind=connection) as session:
+            render = fragments.RENDER[fmt]
+            rendered = {entry_id: render(fragments.feed_item(entry, base_url))
+                        for entry_id, entry in repository.entries_by_id(session, stale).items()}
+    items = [rendered.get(row.id) if row.id in stale else row.fragment for row in rows]
     return FeedPage(
-        scope=scope, period_key=period_key, entries=entries,
-        next_cursor=encode_cursor(entries[-1]) if entries and has_older else None,
-        prev_cursor=encode_cursor(entries[0]) if entries and has_newer else None,
+        items=[item for item in items if item is not None],  # None: deleted in between
+        next_cursor=encode_cursor(rows[-1].sort_at, rows[-1].id) if rows and has_older else None,
+        prev_cursor=encode_cursor(rows[0].sort_at, rows[0].id) if rows and has_newer else None,
     )
 
 

@@ -5,6 +5,9 @@ post-2025 province and ``national`` (central meetings only in ``national``).
 Everything a feed, an aggregate or a page shows is denormalised here, so a
 request never reads the extraction JSON or scans reports.
 
+Each entry also carries its pre-rendered feed items, so a feed page is a keyset
+query and a string join.
+
 ``FeedVersion`` is a per-feed change counter: it turns an ETag check into one
 primary-key lookup and keys the in-process cache of rendered pages.
 """
@@ -93,6 +96,14 @@ class FeedEntry(SQLModel, table=True):
     content_hash: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=_utcnow)
     updated_at: datetime = Field(default_factory=_utcnow)
+
+    #: the entry pre-rendered as an RSS ``<item>``, an Atom ``<entry>`` and a JSON Feed
+    #: item, for links under ``fragment_base_url``; NULL (or another base URL) means
+    #: "render on request" (publish's ``fragments`` module)
+    fragment_base_url: str | None = Field(default=None, sa_column=Column(Text))
+    rss_item: str | None = Field(default=None, sa_column=Column(Text))
+    atom_entry: str | None = Field(default=None, sa_column=Column(Text))
+    json_item: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class FeedVersion(SQLModel, table=True):

@@ -36,7 +36,7 @@ def get_aggregate(request: Request, session: SessionDep, province: str, period: 
                   ) -> Response:
     scope = service.resolve_scope(province)
     start, end = service.resolve_period(period)
-    version, last_modified = repository.feed_version(session, scope.slug)
+    version, last_modified = repository.feed_version(session.connection(), scope.slug)
     etag = make_etag("aggregate", get_settings().database_url, version, scope.slug, period)
 
     def build() -> tuple[bytes, str]:

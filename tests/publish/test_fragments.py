@@ -1,0 +1,96 @@
+"""Pre-rendered feed items: what the indexer stores is what feedgen would write, and a
+page served from stored items equals one rendered on request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import feedparser
+import pytest
+from fastapi.testclient import TestClient
+from feedgen.entry import FeedEntry as FeedgenEntry
+from lxml import etree
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from danvan_shared.db import get_engine
+from danvan_shared.models import FeedEntry
+from tests.publish.conftest import BASE_URL, VERSION, StoreReport, make_extraction
+
+
+def _tree(element: Any) -> tuple[Any, ...]:
+    """An element as nested tuples: namespace-resolved tags, attributes, text."""
+    return (element.tag, dict(element.attrib), (element.text or "").strip(),
+            tuple(_tree(child) for child in element))
+
+
+def _feedgen_entry(entry: FeedEntry) -> FeedgenEntry:
+    from danvan_publish.fragments import feed_item
+
+    item = feed_item(entry, BASE_URL)
+    reference = FeedgenEntry()
+    reference.id(item.id)
+    reference.title(item.title)
+    reference.link(href=item.url, rel="alternate")
+    reference.summary(item.summary)
+    reference.content(item.content_html, type="html")
+    reference.published(item.published)
+    reference.updated(item.updated)
+    reference.category([{"term": c.term, "label": c.label, "scheme": c.scheme}
+                        for c in item.categories])
+    return reference
+
+
+def _stored(feed: str) -> list[FeedEntry]:
+    with Session(get_engine()) as session:
+        return list(session.exec(select(FeedEntry).where(FeedEntry.feed == feed)))
+
+
+def test_stored_items_are_what_feedgen_writes_for_the_entry(store_report: StoreReport) -> None:
+    store_report()
+    [entry] = _stored("tuyen-quang")
+    assert entry.fragment_base_url == BASE_URL
+    assert entry.atom_entry and entry.rss_item and entry.json_item
+    reference = _feedgen_entry(entry)
+    for stored, expected in ((entry.atom_entry, reference.atom_entry()),
+                             (entry.rss_item, reference.rss_entry())):
+        ours, theirs = _tree(etree.fromstring(stored)), _tree(expected)
+        assert ours[:3] == theirs[:3]
+        assert list(ours[3]) == list(theirs[3])
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom", "json"])
+def test_entries_without_stored_items_are_rendered_on_request_the_same_way(
+        store_report: StoreReport, client: TestClient, fmt: str) -> None:
+    from danvan_publish import service
+
+    store_report()
+    store_report(make_extraction(event_key="tq|other"), source_url=None)
+    url = f"/v1/feeds/tuyen-quang/2022.{fmt}"
+    stored = client.get(url).content
+    for values in ({"fragment_base_url": "https://elsewhere.example"},
+                   {"rss_item": None, "atom_entry": None, "json_item": None}):
+        with Session(get_engine()) as session:
+            session.exec(update(FeedEntry).values(**values))  # type: ignore[call-overload]
+            session.commit()
+        service.render_cache.clear()
+        assert client.get(url).content == stored
+    if fmt != "json":
+        assert not feedparser.parse(stored).bozo
+        assert len(feedparser.parse(stored).entries) == 2
+
+
+def test_reindexing_fills_in_missing_items_without_changing_the_feed(
+        store_report: StoreReport, client: TestClient) -> None:
+    report_id = store_report()
+    etag = client.get("/v1/feeds/tuyen-quang/2022.atom").headers["etag"]
+    with Session(get_engine()) as session:
+        session.exec(update(FeedEntry).values(atom_entry=None))  # type: ignore[call-overload]
+        session.commit()
+    from danvan_publish.tasks import index_report
+
+    index_report.run(event="report.extracted", report_id=str(report_id),  # redelivered
+                     status="extracted", extractor_version=VERSION)
+    assert all(entry.atom_entry for entry in _stored("tuyen-quang"))
+    response = client.get("/v1/feeds/tuyen-quang/2022.atom", headers={"If-None-Match": etag})
+    assert response.status_code == 304
