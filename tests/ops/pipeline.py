@@ -18,8 +18,9 @@ def fresh_postgres(url: str) -> str:
     return url
 
 
-def pipeline_env(tmp_path: Path, database_url: str, broker_url: str, **extra: str
-                 ) -> dict[str, str]:
+def pipeline_env(
+    tmp_path: Path, database_url: str, broker_url: str, **extra: str
+) -> dict[str, str]:
     """Fast relay and retry timings, so faults heal within seconds instead of minutes."""
     redis.Redis.from_url(broker_url).flushdb()
     env = {

@@ -126,29 +126,45 @@ def test_idempotency_key_replays_the_first_answer_and_refuses_another_body(
     assert stored_reports() == 1
 
     # Keys belong to their caller: another submitter may use the same key string.
-    mine = ingest.post("/v1/reports", json=report(32), headers={
-        **bearer(create_key("submit")), "Idempotency-Key": "0d4c1f7e-retry-1"})
+    mine = ingest.post(
+        "/v1/reports",
+        json=report(32),
+        headers={**bearer(create_key("submit")), "Idempotency-Key": "0d4c1f7e-retry-1"},
+    )
     assert mine.status_code == 202
 
     for bad in ("", "x" * 256):
-        answer = ingest.post("/v1/reports", json=report(33),
-                             headers={**bearer(key), "Idempotency-Key": bad})
+        answer = ingest.post(
+            "/v1/reports", json=report(33), headers={**bearer(key), "Idempotency-Key": bad}
+        )
         assert answer.status_code == 400
 
 
 def test_a_failed_request_stores_nothing_under_its_idempotency_key(ingest: TestClient) -> None:
     key = create_key("submit")
     headers = {**bearer(key), "Idempotency-Key": "batch-7"}
-    invalid = ingest.post("/v1/reports:batch", content=b'{"text": ""}\n',
-                          headers={**headers, "content-type": "application/x-ndjson"})
+    invalid = ingest.post(
+        "/v1/reports:batch",
+        content=b'{"text": ""}\n',
+        headers={**headers, "content-type": "application/x-ndjson"},
+    )
     assert invalid.status_code == 422
     batch = "\n".join(
-        ['{"text": "%s"}' % report(40)["text"].replace("\n", " "),
-         '{"text": "%s"}' % report(41)["text"].replace("\n", " ")])
-    ok = ingest.post("/v1/reports:batch", content=batch.encode(),
-                     headers={**headers, "content-type": "application/x-ndjson"})
-    replay = ingest.post("/v1/reports:batch", content=batch.encode(),
-                         headers={**headers, "content-type": "application/x-ndjson"})
+        [
+            '{{"text": "{}"}}'.format(report(40)["text"].replace("\n", " ")),
+            '{{"text": "{}"}}'.format(report(41)["text"].replace("\n", " ")),
+        ]
+    )
+    ok = ingest.post(
+        "/v1/reports:batch",
+        content=batch.encode(),
+        headers={**headers, "content-type": "application/x-ndjson"},
+    )
+    replay = ingest.post(
+        "/v1/reports:batch",
+        content=batch.encode(),
+        headers={**headers, "content-type": "application/x-ndjson"},
+    )
     assert ok.status_code == 200 and ok.json()["accepted"] == 2
     assert replay.json() == ok.json() and replay.headers["idempotent-replayed"] == "true"
     assert stored_reports() == 2

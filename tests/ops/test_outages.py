@@ -41,14 +41,13 @@ def text(n: int) -> str:
 def by_status() -> dict[str, int]:
     with Session(get_engine()) as session:
         rows = session.exec(select(Report.status, func.count()).group_by(Report.status)).all()
-    return {status: count for status, count in rows}
+    return dict(rows)
 
 
 def one_extraction_each(count: int) -> None:
     with Session(get_engine()) as session:
         assert session.exec(select(func.count()).select_from(Extraction)).one() == count
-        assert session.exec(
-            select(func.count(func.distinct(Extraction.report_id)))).one() == count
+        assert session.exec(select(func.count(func.distinct(Extraction.report_id)))).one() == count
 
 
 @pytest.fixture
@@ -60,7 +59,8 @@ def own_redis() -> Iterator[RedisServer]:
 
 
 def test_every_report_accepted_while_redis_is_down_is_extracted(
-        configure, postgres_url: str, own_redis: RedisServer, tmp_path: Path) -> None:
+    configure, postgres_url: str, own_redis: RedisServer, tmp_path: Path
+) -> None:
     env = pipeline_env(tmp_path, fresh_postgres(postgres_url), own_redis.url)
     configure(**as_settings(env))
     processes = start_workers(env, tmp_path)
@@ -77,9 +77,12 @@ def test_every_report_accepted_while_redis_is_down_is_extracted(
                 if 60 <= n < 130:
                     assert answer.json()["status"] == "received"  # stored, not yet queued
             assert statuses == [202] * 200
-            wait_until(lambda: by_status() == {"extracted": 200}, 120, interval=0.5,
-                       message=f"all 200 extracted; now {by_status()} "
-                               f"({processes.log('extract')})")
+            wait_until(
+                lambda: by_status() == {"extracted": 200},
+                120,
+                interval=0.5,
+                message=f"all 200 extracted; now {by_status()} ({processes.log('extract')})",
+            )
         one_extraction_each(200)
     finally:
         processes.close()
@@ -95,7 +98,8 @@ def own_postgres() -> Iterator[PostgresCluster]:
 
 
 def test_postgres_restart_under_load_answers_503_and_recovers_by_itself(
-        configure, own_postgres: PostgresCluster, redis_url: str, tmp_path: Path) -> None:
+    configure, own_postgres: PostgresCluster, redis_url: str, tmp_path: Path
+) -> None:
     env = pipeline_env(tmp_path, own_postgres.url, redis_url)
     configure(**as_settings(env))
     processes = start_workers(env, tmp_path)
@@ -138,8 +142,12 @@ def test_postgres_restart_under_load_answers_503_and_recovers_by_itself(
             assert all(retry and retry.isdigit() for _, code, retry in answers if code == 503)
             assert ingest.get("/readyz").status_code == 200
 
-            wait_until(lambda: by_status() == {"extracted": total}, 120, interval=0.5,
-                       message=f"all extracted; now {by_status()} ({processes.log('extract')})")
+            wait_until(
+                lambda: by_status() == {"extracted": total},
+                120,
+                interval=0.5,
+                message=f"all extracted; now {by_status()} ({processes.log('extract')})",
+            )
         with Session(get_engine()) as session:
             reports = session.exec(select(Report)).all()
         # Nothing half-written: exactly the reports that were accepted, each whole.

@@ -41,14 +41,21 @@ def text(n: int) -> str:
 def by_status() -> dict[str, int]:
     with Session(get_engine()) as session:
         rows = session.exec(select(Report.status, func.count()).group_by(Report.status)).all()
-    return {status: count for status, count in rows}
+    return dict(rows)
 
 
 @pytest.fixture
-def workers(configure, postgres_url: str, redis_url: str, tmp_path: Path
-            ) -> Iterator[tuple[Processes, dict[str, str]]]:
-    env = pipeline_env(tmp_path, fresh_postgres(postgres_url), redis_url, max_attempts="3",
-                       test_fail_marker=FAIL_MARKER, test_crash_marker=CRASH_MARKER)
+def workers(
+    configure, postgres_url: str, redis_url: str, tmp_path: Path
+) -> Iterator[tuple[Processes, dict[str, str]]]:
+    env = pipeline_env(
+        tmp_path,
+        fresh_postgres(postgres_url),
+        redis_url,
+        max_attempts="3",
+        test_fail_marker=FAIL_MARKER,
+        test_crash_marker=CRASH_MARKER,
+    )
     configure(**as_settings(env))
     processes = start_workers(env, tmp_path)
     yield processes, env
@@ -56,22 +63,30 @@ def workers(configure, postgres_url: str, redis_url: str, tmp_path: Path
 
 
 def test_poison_reports_end_failed_after_n_attempts_and_the_rest_flows_on(
-        workers: tuple[Processes, dict[str, str]]) -> None:
+    workers: tuple[Processes, dict[str, str]],
+) -> None:
     processes, env = workers
     operator = create_key("operator")
     with TestClient(create_app()) as ingest:  # with its relay thread, as in production
         lines = [json.dumps({"text": text(n)}) for n in range(30)]
         lines.insert(7, json.dumps({"text": text(100) + " " + FAIL_MARKER}))
         lines.insert(19, json.dumps({"text": text(101) + " " + CRASH_MARKER}))
-        batch = ingest.post("/v1/reports:batch", content="\n".join(lines),
-                            headers={"content-type": "application/x-ndjson"})
+        batch = ingest.post(
+            "/v1/reports:batch",
+            content="\n".join(lines),
+            headers={"content-type": "application/x-ndjson"},
+        )
         assert batch.json()["accepted"] == 32
         ids = [result["id"] for result in batch.json()["results"]]
         raising, crashing = ids[7], ids[19]
 
-        wait_until(lambda: by_status() == {"extracted": 30, "failed": 2}, 90, interval=0.5,
-                   message=f"30 extracted and 2 failed; now {by_status()} "
-                           f"(worker log: {processes.log('extract')})")
+        wait_until(
+            lambda: by_status() == {"extracted": 30, "failed": 2},
+            90,
+            interval=0.5,
+            message=f"30 extracted and 2 failed; now {by_status()} "
+            f"(worker log: {processes.log('extract')})",
+        )
 
         failed = ingest.get("/v1/pipeline/failed", headers=bearer(operator)).json()["items"]
         reasons = {item["id"]: item for item in failed}
@@ -91,7 +106,7 @@ def test_poison_reports_end_failed_after_n_attempts_and_the_rest_flows_on(
         _worker_metrics_and_health(int(env["DANVAN_EXTRACT_METRICS_PORT"]))
         ingest_metrics = ingest.get("/metrics").text
         assert 'danvan_reports{status="failed"} 2.0' in ingest_metrics
-        assert 'http_request_duration_seconds_bucket{' in ingest_metrics
+        assert "http_request_duration_seconds_bucket{" in ingest_metrics
         assert 'route="/v1/reports:batch"' in ingest_metrics
         assert 'celery_task_sent_total{name="extract.report",queue="extract"}' in ingest_metrics
 
@@ -106,26 +121,33 @@ def _worker_metrics_and_health(port: int) -> None:
         'celery_task_received_total{hostname="extract@',
         'celery_task_started_total{hostname="extract@',
         'celery_task_retried_total{hostname="extract@',
-        'celery_task_runtime_bucket{',
-        'celery_task_queue_wait_time_bucket{',
+        "celery_task_runtime_bucket{",
+        "celery_task_queue_wait_time_bucket{",
         'celery_worker_up{hostname="extract@',
         'celery_queue_length{queue_name="extract"}',
         'celery_task_sent_total{name="publish.index_report",queue="publish"}',
     ):
         assert sample in page, sample
-    succeeded = sum(float(line.rsplit(" ", 1)[1]) for line in page.splitlines()
-                    if line.startswith("celery_task_succeeded_total{") and "extract.report" in line)
+    succeeded = sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in page.splitlines()
+        if line.startswith("celery_task_succeeded_total{") and "extract.report" in line
+    )
     assert succeeded >= 30
 
 
 def test_retry_and_reprocess_rerun_reports_without_duplicating_anything(
-        workers: tuple[Processes, dict[str, str]]) -> None:
+    workers: tuple[Processes, dict[str, str]],
+) -> None:
     operator = create_key("operator")
     with TestClient(create_app()) as ingest:
         lines = "\n".join(json.dumps({"text": text(200 + n)}) for n in range(6))
-        ids = [r["id"] for r in ingest.post(
-            "/v1/reports:batch", content=lines,
-            headers={"content-type": "application/x-ndjson"}).json()["results"]]
+        ids = [
+            r["id"]
+            for r in ingest.post(
+                "/v1/reports:batch", content=lines, headers={"content-type": "application/x-ndjson"}
+            ).json()["results"]
+        ]
         wait_until(lambda: by_status() == {"extracted": 6}, 60, message="first extraction")
         wait_until(lambda: _indexed_reports() == 6, 30, message="every report indexed")
         entries_before = _feed_rows()
@@ -138,32 +160,54 @@ def test_retry_and_reprocess_rerun_reports_without_duplicating_anything(
 
         # Two reports "extracted by an older extractor": reprocess re-runs exactly those.
         with Session(get_engine()) as session:
-            session.execute(update(Report).where(col(Report.id).in_(ids[1:3]))
-                            .values(extractor_version="0-old"))
-            session.execute(update(Extraction).where(col(Extraction.report_id).in_(ids[1:3]))
-                            .values(extractor_version="0-old"))
+            session.execute(
+                update(Report).where(col(Report.id).in_(ids[1:3])).values(extractor_version="0-old")
+            )
+            session.execute(
+                update(Extraction)
+                .where(col(Extraction.report_id).in_(ids[1:3]))
+                .values(extractor_version="0-old")
+            )
             session.commit()
         assert ingest.post("/v1/reprocess", headers=bearer(operator)).status_code == 202
-        wait_until(lambda: _versions(ids[1:3]) != {"0-old"} and by_status() == {"extracted": 6}
-                   and _pending_events() == 0, 60, message=f"reprocessed; now {by_status()}")
-        assert ingest.post(f"/v1/reports/{ids[0]}:retry",
-                           headers=bearer(operator)).status_code == 202
+        wait_until(
+            lambda: (
+                _versions(ids[1:3]) != {"0-old"}
+                and by_status() == {"extracted": 6}
+                and _pending_events() == 0
+            ),
+            60,
+            message=f"reprocessed; now {by_status()}",
+        )
+        assert (
+            ingest.post(f"/v1/reports/{ids[0]}:retry", headers=bearer(operator)).status_code == 202
+        )
 
-        wait_until(lambda: by_status() == {"extracted": 6} and _pending_events() == 0, 60,
-                   message="retried")
+        wait_until(
+            lambda: by_status() == {"extracted": 6} and _pending_events() == 0,
+            60,
+            message="retried",
+        )
     with Session(get_engine()) as session:
         per_version = session.exec(
-            select(Extraction.report_id, Extraction.extractor_version, func.count())
-            .group_by(Extraction.report_id, Extraction.extractor_version)).all()
+            select(Extraction.report_id, Extraction.extractor_version, func.count()).group_by(
+                Extraction.report_id, Extraction.extractor_version
+            )
+        ).all()
         assert all(count == 1 for _, _, count in per_version)
         reports = session.exec(select(Report)).all()
         assert all(report.attempts == 1 for report in reports)
-    wait_until(lambda: _feed_rows() == entries_before, 30,
-               message=f"feed settled at {entries_before} rows (now {_feed_rows()})")
+    wait_until(
+        lambda: _feed_rows() == entries_before,
+        30,
+        message=f"feed settled at {entries_before} rows (now {_feed_rows()})",
+    )
     with Session(get_engine()) as session:
         duplicates = session.exec(
             select(FeedEntry.report_id, FeedEntry.feed, func.count())
-            .group_by(FeedEntry.report_id, FeedEntry.feed).having(func.count() > 1)).all()
+            .group_by(FeedEntry.report_id, FeedEntry.feed)
+            .having(func.count() > 1)
+        ).all()
     assert duplicates == []
 
 
@@ -179,19 +223,27 @@ def _indexed_reports() -> int:
 
 def _pending_events() -> int:
     with Session(get_engine()) as session:
-        return int(session.exec(select(func.count()).select_from(Report)
-                                .where(col(Report.event_pending).is_(True))).one())
+        return int(
+            session.exec(
+                select(func.count()).select_from(Report).where(col(Report.event_pending).is_(True))
+            ).one()
+        )
 
 
 def _versions(ids: list[str]) -> set[str | None]:
     with Session(get_engine()) as session:
-        return set(session.exec(select(Report.extractor_version)
-                                .where(col(Report.id).in_(ids))).all())
+        return set(
+            session.exec(select(Report.extractor_version).where(col(Report.id).in_(ids))).all()
+        )
 
 
 def test_flower_api_needs_its_credentials(configure, redis_url: str, tmp_path: Path) -> None:
-    env = {"DANVAN_DATA_DIR": str(tmp_path / "var"), "DANVAN_BROKER_URL": redis_url,
-           "DANVAN_FLOWER_PORT": str(free_port()), "DANVAN_FLOWER_PASSWORD": "s3cret-flower"}
+    env = {
+        "DANVAN_DATA_DIR": str(tmp_path / "var"),
+        "DANVAN_BROKER_URL": redis_url,
+        "DANVAN_FLOWER_PORT": str(free_port()),
+        "DANVAN_FLOWER_PASSWORD": "s3cret-flower",
+    }
     configure(**as_settings(env))
     processes = Processes(env, tmp_path)
     processes.start("flower")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
@@ -14,11 +15,24 @@ VIETNAM_TZ = timezone(timedelta(hours=7))
 ContentType = Literal["text/plain", "text/html"]
 
 
+# Scripts and styles are not text a reader sees; neither are tags.
+_HIDDEN_BLOCKS = re.compile(
+    r"<\s*(script|style|template|noscript)\b.*?(<\s*/\s*\1\s*>|$)", re.IGNORECASE | re.DOTALL
+)
+_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!][^<>]{0,4000}>")
+
+
+def readable_text(value: str) -> str:
+    return _TAG.sub(" ", _HIDDEN_BLOCKS.sub(" ", value))
+
+
 def check_content(value: str) -> str:
     if "\x00" in value:
         raise ValueError("must not contain NUL characters")
     if not value.strip():
         raise ValueError("must not be empty")
+    if not any(character.isalnum() for character in readable_text(value)):
+        raise ValueError("has no readable text (only markup or scripts)")
     return value
 
 
@@ -48,6 +62,8 @@ class ReportMetadata(BaseModel):
     def _no_nul(cls, value: str | None) -> str | None:
         if value is not None and "\x00" in value:
             raise ValueError("must not contain NUL characters")
+        if value is not None and _TAG.search(value):
+            raise ValueError("must be plain text, not markup")
         return value or None
 
 
