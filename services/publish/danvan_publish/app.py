@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from danvan_publish.routes import aggregates, feeds, pages
 from danvan_shared.http import BodySizeLimitMiddleware, health_router, install_problem_handlers
+from danvan_shared.metrics import instrument_app
 from danvan_shared.settings import get_settings
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -31,6 +32,8 @@ def create_app() -> FastAPI:
     app.include_router(aggregates.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # Operations (owned by ops): request latency histograms and GET /metrics.
+    instrument_app(app, "publish")
     return app
 
 
