@@ -1,0 +1,44 @@
+"""``/metrics`` on both APIs, as Prometheus scrapes it."""
+
+from __future__ import annotations
+
+import redis
+from fastapi.testclient import TestClient
+
+from tests.ops.conftest import report
+
+
+def test_ingest_metrics_show_latency_reports_by_status_and_queue_length(
+    configure, sqlite_url: str, redis_url: str
+) -> None:
+    from danvan_ingest.app import create_app
+
+    configure(database_url=sqlite_url, broker_url=redis_url)
+    redis.Redis.from_url(redis_url).delete("extract")
+    with TestClient(create_app(run_relay=False)) as client:
+        assert client.post("/v1/reports", json=report(1)).status_code == 202
+        client.get("/v1/reports/not-a-uuid")
+        page = client.get("/metrics")
+    assert page.headers["content-type"].startswith("text/plain")
+    text = page.text
+    assert 'danvan_reports{status="queued"} 1.0' in text
+    assert 'danvan_reports{status="failed"} 0.0' in text
+    assert 'celery_queue_length{queue_name="extract"} 1.0' in text
+    assert (
+        'http_request_duration_seconds_count{method="POST",route="/v1/reports",'
+        'service="ingest",status="202"}' in text
+    )
+    # Routes are labelled by template, never by the raw path a client chose.
+    assert "not-a-uuid" not in text
+    assert 'celery_task_sent_total{name="extract.report",queue="extract"}' in text
+
+
+def test_publish_metrics_show_request_latency(configure, sqlite_url: str) -> None:
+    from danvan_publish.app import create_app
+
+    configure(database_url=sqlite_url)
+    with TestClient(create_app()) as client:
+        client.get("/v1/feeds/tuyen-quang/2024.json")
+        text = client.get("/metrics").text
+    assert 'route="/v1/feeds/{province}/{period}.{fmt}",service="publish"' in text
+    assert "http_request_duration_seconds_bucket{" in text
