@@ -8,9 +8,8 @@ Create Date: 2026-11-22 04:37:56.733473
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
-
+from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -22,12 +21,12 @@ def upgrade() -> None:
     op.create_table(
         "api_key",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("prefix", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("secret_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-        sa.Column("scope", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("revoked_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("prefix", AutoString(length=16), nullable=False),
+        sa.Column("secret_hash", AutoString(length=64), nullable=False),
+        sa.Column("name", AutoString(length=100), nullable=False),
+        sa.Column("scope", AutoString(length=16), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("revoked_at", UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_api_key_prefix", "api_key", ["prefix"], unique=True)
@@ -35,13 +34,13 @@ def upgrade() -> None:
     op.create_table(
         "idempotency_record",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("owner", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
-        sa.Column("request_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("owner", AutoString(length=16), nullable=False),
+        sa.Column("key", AutoString(length=255), nullable=False),
+        sa.Column("request_hash", AutoString(length=64), nullable=False),
         sa.Column("status_code", sa.Integer(), nullable=True),
         sa.Column("response_body", sa.Text(), nullable=True),
         sa.Column("response_headers", sa.JSON(), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("owner", "key", name="uq_idempotency_owner_key"),
     )
