@@ -11,6 +11,10 @@ hops, so the figures are the app's own cost), sequential requests for:
 * a deep page (25 pages in, reached through the keyset ``next`` cursors), cache OFF;
 * a conditional request answered 304 (If-None-Match).
 
+Each line gives wall-clock p50/p99 latency, requests/s, and the process CPU time per
+request (client and app, not PostgreSQL), which is less sensitive to a busy machine.
+Responses are requested with httpx's default Accept-Encoding (gzip).
+
 Usage:
     uv run python bench/feeds.py                      # scratch DB on 127.0.0.1:5432
     uv run python bench/feeds.py --database-url postgresql+psycopg://u@host/db --keep
@@ -151,7 +155,13 @@ def load(url: str, count: int, rng: random.Random) -> None:
 
 
 class SyncClient:
-    """Drives an httpx.AsyncClient on the ASGI app from synchronous code."""
+    """Drives an httpx.AsyncClient on the ASGI app from synchronous code.
+
+    A measurement runs all its requests inside one task: anyio stops its worker
+    threads when the task that started them ends, so driving each request with its own
+    ``run_until_complete`` would start a new thread per request (a cost a server,
+    whose event loop keeps running, does not pay).
+    """
 
     def __init__(self, app: Any) -> None:
         import asyncio
@@ -160,10 +170,26 @@ class SyncClient:
 
         self._loop = asyncio.new_event_loop()
         self._client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                         base_url="http://feeds.bench")
+                                         base_url=BASE_URL)
 
     def get(self, url: str, headers: dict[str, str] | None = None) -> Any:
         return self._loop.run_until_complete(self._client.get(url, headers=headers))
+
+    def timed(self, url: str, requests: int, headers: dict[str, str] | None,
+              expect: int) -> tuple[list[float], float, float]:
+        async def run() -> tuple[list[float], float, float]:
+            for _ in range(10):  # warm-up
+                await self._client.get(url, headers=headers)
+            timings = []
+            started, cpu = time.perf_counter(), time.process_time()
+            for _ in range(requests):
+                begin = time.perf_counter()
+                response = await self._client.get(url, headers=headers)
+                timings.append((time.perf_counter() - begin) * 1000)
+                assert response.status_code == expect, (url, response.status_code)
+            return timings, time.perf_counter() - started, time.process_time() - cpu
+
+        return self._loop.run_until_complete(run())
 
     def close(self) -> None:
         self._loop.run_until_complete(self._client.aclose())
@@ -172,20 +198,11 @@ class SyncClient:
 
 def measure(client: Any, url: str, requests: int, headers: dict[str, str] | None = None,
             expect: int = 200) -> dict[str, float]:
-    for _ in range(10):
-        client.get(url, headers=headers)
-    timings = []
-    started = time.perf_counter()
-    for _ in range(requests):
-        begin = time.perf_counter()
-        response = client.get(url, headers=headers)
-        timings.append((time.perf_counter() - begin) * 1000)
-        assert response.status_code == expect, (url, response.status_code)
-    elapsed = time.perf_counter() - started
+    timings, elapsed, cpu = client.timed(url, requests, headers, expect)
     timings.sort()
     return {"p50": statistics.median(timings),
             "p99": timings[min(len(timings) - 1, int(len(timings) * 0.99))],
-            "rps": requests / elapsed}
+            "rps": requests / elapsed, "cpu": cpu / requests * 1000}
 
 
 def run_suite(client: Any, requests: int) -> list[tuple[str, dict[str, float]]]:
@@ -207,7 +224,7 @@ def run_suite(client: Any, requests: int) -> list[tuple[str, dict[str, float]]]:
         next_url = client.get(url).json().get("next_url")
         if not next_url:
             break
-        url = next_url.removeprefix("http://feeds.bench")
+        url = next_url.removeprefix(BASE_URL)
         depth += 1
     url = url.replace(".json?", ".atom?")
     results.append((f"deep page ({depth + 1}th) national 2022 (atom, no cache)",
@@ -244,10 +261,12 @@ def main() -> None:
             loaded = size
             print(f"\n== {size:,} reports ({size * 3:,}-ish feed entries; "
                   f"loaded in {time.perf_counter() - begin:.0f} s) ==")
-            print(f"{'request':52} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}")
+            print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+            print(f"{'request':52} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'cpu ms':>8}")
             for name, stats in run_suite(client, args.requests):
                 print(f"{name:52} {stats['p50']:8.2f} {stats['p99']:8.2f} "
-                      f"{stats['rps']:8.0f}")
+                      f"{stats['rps']:8.0f} {stats['cpu']:8.2f}")
+            print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         client.close()
     finally:
         from danvan_shared.db import get_engine

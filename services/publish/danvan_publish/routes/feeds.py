@@ -70,9 +70,11 @@ def get_feed(
         query_string = urlencode({**filters, **cursor})
         return f"{base_url}{path}.{suffix}" + (f"?{query_string}" if query_string else "")
 
-    # A plain connection, not a session: a 304 costs one primary-key lookup, and a
-    # page one keyset query over the stored item fragments.
-    with get_engine().connect() as connection:
+    # A plain autocommit connection, not a session: a 304 costs one primary-key lookup
+    # (no BEGIN/ROLLBACK round trips), and a page one keyset query over the stored item
+    # fragments. The version is read first, and the indexer bumps it in the transaction
+    # that changes the entries, so a page is never older than the ETag it is cached under.
+    with get_engine().connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         version, last_modified = repository.feed_version(connection, scope.slug)
         etag = make_etag("feed", get_settings().database_url, base_url, version, path, fmt,
                          sorted(filters.items()), after, before)
