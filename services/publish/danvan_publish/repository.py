@@ -16,12 +16,15 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Integer,
     Row,
+    Select,
     bindparam,
     case,
     func,
@@ -161,6 +164,52 @@ def _sort_key_param(cursor: Cursor) -> Any:
                   literal(cursor.id))
 
 
+_FRAGMENT_COLUMNS = {"rss": "rss_item", "atom": "atom_entry", "json": "json_item"}
+
+
+@lru_cache(maxsize=512)
+def _page_statement(fmt: str, years: int, *, level: bool, meeting_type: bool, campaign: bool,
+                    canonical: bool, cursor: str | None) -> Select[Any]:
+    """The page query of one shape, built once: every value is a bound parameter
+    (``feed``, ``start``, ``end``, ``year_0``…, ``level``, ``meeting_type``,
+    ``campaign``, ``cursor_sort_at``, ``cursor_id``, ``limit``)."""
+    columns = (_ENTRY.id, _ENTRY.sort_at, _ENTRY.fragment_base_url,
+               _ENTRY[_FRAGMENT_COLUMNS[fmt]].label("fragment"))
+    conditions: list[ColumnElement[bool]] = [
+        _ENTRY.feed == bindparam("feed"),
+        _ENTRY.period_start >= bindparam("start"),
+        _ENTRY.period_end <= bindparam("end"),
+    ]
+    if level:
+        conditions.append(_ENTRY.level == bindparam("level"))
+    if meeting_type:
+        conditions.append(_ENTRY.meeting_type == bindparam("meeting_type"))
+    if campaign:
+        conditions.append(_ENTRY.campaign_slugs.like(bindparam("campaign"), escape="/"))
+    if canonical:
+        conditions.append(_ENTRY.is_canonical.is_(True))
+    if cursor is not None:
+        key = tuple_(_ENTRY.sort_at, _ENTRY.id)
+        bound = tuple_(bindparam("cursor_sort_at", type_=_ENTRY.sort_at.type),
+                       bindparam("cursor_id", type_=Integer))
+        conditions.append(key < bound if cursor == "after" else key > bound)
+    newest_first = cursor != "before"
+    limit = bindparam("limit", type_=Integer)
+    per_year = [
+        core_select(*columns).where(*conditions, _ENTRY.period_year == bindparam(f"year_{n}"))
+        .order_by(*((_ENTRY.sort_at.desc(), _ENTRY.id.desc()) if newest_first
+                    else (_ENTRY.sort_at.asc(), _ENTRY.id.asc())))
+        .limit(limit)
+        for n in range(years)
+    ]
+    if years == 1:
+        return per_year[0]
+    merged = union_all(*(core_select(part.subquery()) for part in per_year)).subquery()
+    return core_select(merged).order_by(
+        *((merged.c.sort_at.desc(), merged.c.id.desc()) if newest_first
+          else (merged.c.sort_at.asc(), merged.c.id.asc()))).limit(limit)
+
+
 def page_rows(connection: Connection, query: FeedQuery, fmt: str, *,
               after: Cursor | None = None, before: Cursor | None = None,
               limit: int = 50) -> list[Row[Any]]:
@@ -168,31 +217,25 @@ def page_rows(connection: Connection, query: FeedQuery, fmt: str, *,
 
     Only (id, sort_at, fragment_base_url, fragment) of each, where fragment is the
     entry's pre-rendered item in ``fmt`` ("rss", "atom" or "json")."""
-    fragment = {"rss": _ENTRY.rss_item, "atom": _ENTRY.atom_entry, "json": _ENTRY.json_item}[fmt]
-    columns = (_ENTRY.id, _ENTRY.sort_at, _ENTRY.fragment_base_url, fragment.label("fragment"))
-    newest_first = before is None
-    key = tuple_(_ENTRY.sort_at, _ENTRY.id)
-    conditions = _filters(query)
-    if after is not None:
-        conditions.append(key < _sort_key_param(after))
-    if before is not None:
-        conditions.append(key > _sort_key_param(before))
-    order = ((_ENTRY.sort_at.desc(), _ENTRY.id.desc()) if newest_first
-             else (_ENTRY.sort_at.asc(), _ENTRY.id.asc()))
-    per_year = [
-        core_select(*columns).where(*conditions, _ENTRY.period_year == year)
-        .order_by(*order).limit(limit)
-        for year in range(query.start.year, query.end.year + 1)
-    ]
-    if len(per_year) == 1:
-        statement = per_year[0]
-    else:
-        merged = union_all(*(core_select(part.subquery()) for part in per_year)).subquery()
-        statement = core_select(merged).order_by(
-            *((merged.c.sort_at.desc(), merged.c.id.desc()) if newest_first
-              else (merged.c.sort_at.asc(), merged.c.id.asc()))).limit(limit)
-    rows = list(connection.execute(statement))
-    return rows if newest_first else rows[::-1]
+    cursor = after or before
+    first_year = query.start.year
+    years = query.end.year - first_year + 1
+    statement = _page_statement(
+        fmt, years, level=bool(query.level), meeting_type=bool(query.meeting_type),
+        campaign=bool(query.campaign), canonical=query.only_canonical,
+        cursor="after" if after else "before" if before else None)
+    params: dict[str, Any] = {
+        "feed": query.feed, "start": query.start, "end": query.end, "limit": limit,
+        "level": query.level, "meeting_type": query.meeting_type,
+        **{f"year_{n}": first_year + n for n in range(years)},
+    }
+    if query.campaign:
+        escaped = query.campaign.replace("/", "//").replace("%", "/%").replace("_", "/_")
+        params["campaign"] = f"%|{escaped}|%"
+    if cursor is not None:
+        params["cursor_sort_at"], params["cursor_id"] = cursor.sort_at, cursor.id
+    rows = connection.execute(statement, params).all()
+    return list(rows) if before is None else list(reversed(rows))
 
 
 def entries_by_id(session: Session, ids: Iterable[int]) -> dict[int, FeedEntry]:
