@@ -13,6 +13,7 @@ from lxml import etree
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from danvan_publish import fragments
 from danvan_shared.db import get_engine
 from danvan_shared.models import FeedEntry
 from tests.publish.conftest import BASE_URL, VERSION, StoreReport, make_extraction
@@ -49,7 +50,7 @@ def _stored(feed: str) -> list[FeedEntry]:
 def test_stored_items_are_what_feedgen_writes_for_the_entry(store_report: StoreReport) -> None:
     store_report()
     [entry] = _stored("tuyen-quang")
-    assert entry.fragment_base_url == BASE_URL
+    assert entry.fragment_base_url == f"v{fragments.FORMAT_VERSION} {BASE_URL}"
     assert entry.atom_entry and entry.rss_item and entry.json_item
     reference = _feedgen_entry(entry)
     for stored, expected in ((entry.atom_entry, reference.atom_entry()),
@@ -68,7 +69,8 @@ def test_entries_without_stored_items_are_rendered_on_request_the_same_way(
     store_report(make_extraction(event_key="tq|other"), source_url=None)
     url = f"/v1/feeds/tuyen-quang/2022.{fmt}"
     stored = client.get(url).content
-    for values in ({"fragment_base_url": "https://elsewhere.example"},
+    for values in ({"fragment_base_url": f"v{fragments.FORMAT_VERSION} https://elsewhere.example"},
+                   {"fragment_base_url": f"v0 {BASE_URL}"},
                    {"rss_item": None, "atom_entry": None, "json_item": None}):
         with Session(get_engine()) as session:
             session.exec(update(FeedEntry).values(**values))  # type: ignore[call-overload]
@@ -94,3 +96,22 @@ def test_reindexing_fills_in_missing_items_without_changing_the_feed(
     assert all(entry.atom_entry for entry in _stored("tuyen-quang"))
     response = client.get("/v1/feeds/tuyen-quang/2022.atom", headers={"If-None-Match": etag})
     assert response.status_code == 304
+
+
+def test_backfill_stores_the_items_of_entries_without_current_ones(
+        store_report: StoreReport, client: TestClient) -> None:
+    from danvan_publish import service
+    from danvan_publish.backfill import backfill
+
+    store_report()
+    store_report(make_extraction(event_key="tq|other"))
+    before = client.get("/v1/feeds/national/2022.rss").content
+    with Session(get_engine()) as session:
+        session.exec(update(FeedEntry).values(  # type: ignore[call-overload]
+            fragment_base_url=None, rss_item=None, atom_entry=None, json_item=None))
+        session.commit()
+    assert backfill(batch=2) == 6
+    assert backfill() == 0
+    assert all(entry.rss_item for entry in _stored("national"))
+    service.render_cache.clear()
+    assert client.get("/v1/feeds/national/2022.rss").content == before

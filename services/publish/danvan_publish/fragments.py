@@ -10,8 +10,11 @@ date formats), built directly with lxml because feedgen's entry objects cost abo
 default (Atom) namespace where it is spliced in; the RSS item declares the
 ``content`` prefix itself, as it is also declared on ``<rss>``.
 
-The items name the public base URL (the report page link), so the base URL they
-were rendered for is stored too; a request for another base URL renders on the fly.
+The items name the public base URL (the report page link), so each entry stores the
+key it was rendered under: ``FORMAT_VERSION`` and the base URL. An entry with no
+items or another key (indexed before this existed, another base URL, an older item
+format) is rendered on request, the same way, until ``backfill`` (or a re-index)
+stores its items. Bump ``FORMAT_VERSION`` whenever what an item shows changes.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from danvan_publish.feeds import Category, FeedItem, JsonFeedItem
 from danvan_shared.models import FeedEntry
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
-FORMATS = ("rss", "atom", "json")
+FORMAT_VERSION = 1
 
 
 class _Sub(Protocol):
@@ -112,21 +115,31 @@ def json_item(item: FeedItem) -> str:
 RENDER = {"rss": rss_item, "atom": atom_entry, "json": json_item}
 
 
+def key(base_url: str) -> str:
+    """What stored items must have been rendered under to be served for ``base_url``."""
+    return f"v{FORMAT_VERSION} {base_url}"
+
+
 @dataclass(frozen=True)
 class Fragments:
-    base_url: str
+    key: str
     rss: str
     atom: str
     json: str
 
     def as_columns(self) -> dict[str, str]:
-        return {"fragment_base_url": self.base_url, "rss_item": self.rss,
+        return {"fragment_base_url": self.key, "rss_item": self.rss,
                 "atom_entry": self.atom, "json_item": self.json}
 
 
 def render(entry: FeedEntry, base_url: str) -> Fragments:
     item = feed_item(entry, base_url)
-    return Fragments(base_url, rss_item(item), atom_entry(item), json_item(item))
+    return Fragments(key(base_url), rss_item(item), atom_entry(item), json_item(item))
+
+
+def is_current(entry: FeedEntry, base_url: str) -> bool:
+    return entry.fragment_base_url == key(base_url) and None not in (
+        entry.rss_item, entry.atom_entry, entry.json_item)
 
 
 def store(entry: FeedEntry, base_url: str) -> None:

@@ -75,7 +75,7 @@ def index_report(session: Session, report_id: uuid.UUID, now: datetime | None = 
                 setattr(entry, name, value)
             entry.updated_at = now
         else:
-            if entry.atom_entry is None or entry.fragment_base_url != base_url:
+            if not fragments.is_current(entry, base_url):
                 fragments.store(entry, base_url)  # same content, items not (yet) rendered
                 session.add(entry)
             continue
@@ -156,8 +156,8 @@ def feed_page(connection: Connection, query: FeedQuery, fmt: str, base_url: str,
     else:
         has_newer, has_older = after_cursor is not None, len(rows) > limit
         rows = rows[:limit]
-    stale = {row.id for row in rows
-             if row.fragment is None or row.fragment_base_url != base_url}
+    current = fragments.key(base_url)
+    stale = {row.id for row in rows if row.fragment is None or row.fragment_base_url != current}
     rendered: dict[int, str] = {}
     if stale:
         with Session(bind=connection) as session:

@@ -98,7 +98,8 @@ class FeedEntry(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=_utcnow)
 
     #: the entry pre-rendered as an RSS ``<item>``, an Atom ``<entry>`` and a JSON Feed
-    #: item, for links under ``fragment_base_url``; NULL (or another base URL) means
+    #: item; ``fragment_base_url`` is the public base URL they were rendered for,
+    #: prefixed by the item format version ("v1 https://…"). NULL or another value means
     #: "render on request" (publish's ``fragments`` module)
     fragment_base_url: str | None = Field(default=None, sa_column=Column(Text))
     rss_item: str | None = Field(default=None, sa_column=Column(Text))
