@@ -40,14 +40,22 @@ KINDS = ["Q1", "Q2", "Q3", "Q4", "H1", "H2", "9M", "FY"]
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", help="PostgreSQL URL to load into (default: a "
-                        "scratch database created on 127.0.0.1:5432 as user postgres)")
-    parser.add_argument("--sizes", default="10000,100000",
-                        help="report counts to measure at, ascending (default: %(default)s)")
-    parser.add_argument("--requests", type=int, default=400,
-                        help="requests per measurement (default: %(default)s)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--database-url",
+        help="PostgreSQL URL to load into (default: a "
+        "scratch database created on 127.0.0.1:5432 as user postgres)",
+    )
+    parser.add_argument(
+        "--sizes",
+        default="10000,100000",
+        help="report counts to measure at, ascending (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--requests", type=int, default=400, help="requests per measurement (default: %(default)s)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument("--seed", type=int, default=7)
     return parser.parse_args()
@@ -90,44 +98,77 @@ def generate(count: int, rng: random.Random) -> tuple[list[dict[str, Any]], list
         key = str(year) if kind == "FY" else f"{year}-{kind}"
         start, end = period_bounds_for_key(key)  # type: ignore[misc]
         published = datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(
-            days=rng.randint(1, 40), seconds=rng.randint(0, 86_400))
+            days=rng.randint(1, 40), seconds=rng.randint(0, 86_400)
+        )
         province = rng.choice(old)
         new = provinces.new_scope_for_old_code(province.code or "")
         meeting = rng.choice(["so_ket", "tong_ket", "giao_ban"])
         level = rng.choice(["province", "district", "district", "commune"])
         unit = f"Huyện ủy {rng.choice(['Chiêm Hóa', 'Bắc Quang', 'Thạch Thất', 'Mộc Châu'])}"
-        summary = (f"Ngày {labels.date_label(published.date())}, {unit} ({province.name}) tổ "
-                   f"chức hội nghị {labels.meeting_label(meeting).lower()} công tác dân vận "
-                   f"{labels.period_label(key)}. Đồng chí Nguyễn Văn An, Bí thư chủ trì.")
-        reports.append({
-            "id": report_id, "content_hash": report_id.hex, "content_type": "text/plain",
-            "body": summary * 4, "title": summary[:120], "published_at": published,
-            "received_at": published, "status": "extracted", "attempts": 1,
-            "extractor_version": "bench",
-        })
+        summary = (
+            f"Ngày {labels.date_label(published.date())}, {unit} ({province.name}) tổ "
+            f"chức hội nghị {labels.meeting_label(meeting).lower()} công tác dân vận "
+            f"{labels.period_label(key)}. Đồng chí Nguyễn Văn An, Bí thư chủ trì."
+        )
+        reports.append(
+            {
+                "id": report_id,
+                "content_hash": report_id.hex,
+                "content_type": "text/plain",
+                "body": summary * 4,
+                "title": summary[:120],
+                "published_at": published,
+                "received_at": published,
+                "status": "extracted",
+                "attempts": 1,
+                "extractor_version": "bench",
+            }
+        )
         common = {
-            "report_id": report_id, "period_key": key, "period_kind": kind,
-            "period_start": start, "period_end": end, "period_year": end.year,
-            "level": level, "meeting_type": meeting, "campaign_slugs": "|dan-van-kheo|",
-            "event_key": f"{province.slug}|{key}|{rng.randint(0, 10**9)}", "is_canonical": True,
+            "report_id": report_id,
+            "period_key": key,
+            "period_kind": kind,
+            "period_start": start,
+            "period_end": end,
+            "period_year": end.year,
+            "level": level,
+            "meeting_type": meeting,
+            "campaign_slugs": "|dan-van-kheo|",
+            "event_key": f"{province.slug}|{key}|{rng.randint(0, 10**9)}",
+            "is_canonical": True,
             "title": f"{labels.meeting_label(meeting)} công tác dân vận "
-                     f"{labels.period_label(key)} – {unit}",
-            "summary": summary, "content_html": f"<p>{summary}</p><blockquote>{summary * 2}"
-                                                f"</blockquote>",
-            "unit_name": unit, "source_url": f"https://example.gov.vn/tin/{report_id.hex}",
-            "source_name": "Cổng thông tin", "chairs": [{"name": "Nguyễn Văn An",
-                                                          "titles": ["Bí thư"]}],
+            f"{labels.period_label(key)} – {unit}",
+            "summary": summary,
+            "content_html": f"<p>{summary}</p><blockquote>{summary * 2}</blockquote>",
+            "unit_name": unit,
+            "source_url": f"https://example.gov.vn/tin/{report_id.hex}",
+            "source_name": "Cổng thông tin",
+            "chairs": [{"name": "Nguyễn Văn An", "titles": ["Bí thư"]}],
             "campaigns": [{"name": "Dân vận khéo", "slug": "dan-van-kheo", "kind": "movement"}],
-            "documents": [], "event_date": published.date(), "published_at": published,
-            "sort_at": published, "extractor_version": "bench", "content_hash": "x",
-            "created_at": now, "updated_at": now,
+            "documents": [],
+            "event_date": published.date(),
+            "published_at": published,
+            "sort_at": published,
+            "extractor_version": "bench",
+            "content_hash": "x",
+            "created_at": now,
+            "updated_at": now,
         }
         for scope in (province, new, provinces.scope(provinces.NATIONAL)):
             if scope is not None:
-                entry = {**common, "feed": scope.slug, "boundary": scope.boundary,
-                         "province_code": scope.code, "province_name": scope.name}
-                entry.update(fragments.render(SimpleNamespace(**entry),  # type: ignore[arg-type]
-                                              BASE_URL).as_columns())
+                entry = {
+                    **common,
+                    "feed": scope.slug,
+                    "boundary": scope.boundary,
+                    "province_code": scope.code,
+                    "province_name": scope.name,
+                }
+                entry.update(
+                    fragments.render(
+                        SimpleNamespace(**entry),  # type: ignore[arg-type]
+                        BASE_URL,
+                    ).as_columns()
+                )
                 entries.append(entry)
     return reports, entries
 
@@ -141,14 +182,18 @@ def load(url: str, count: int, rng: random.Random) -> None:
     with engine.begin() as connection:
         for rows, table in ((reports, Report.__table__), (entries, FeedEntry.__table__)):
             for offset in range(0, len(rows), 5000):
-                connection.execute(insert(table), rows[offset:offset + 5000])  # type: ignore[arg-type]
+                connection.execute(insert(table), rows[offset : offset + 5000])  # type: ignore[arg-type]
         feeds = {row["feed"] for row in entries}
         now = datetime.now(UTC)
         for feed in feeds:
-            connection.execute(text(
-                "INSERT INTO feed_version (feed, version, updated_at) VALUES (:f, 1, :now) "
-                "ON CONFLICT (feed) DO UPDATE SET version = feed_version.version + 1, "
-                "updated_at = :now"), {"f": feed, "now": now})
+            connection.execute(
+                text(
+                    "INSERT INTO feed_version (feed, version, updated_at) VALUES (:f, 1, :now) "
+                    "ON CONFLICT (feed) DO UPDATE SET version = feed_version.version + 1, "
+                    "updated_at = :now"
+                ),
+                {"f": feed, "now": now},
+            )
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("VACUUM ANALYZE feed_entry"))
         connection.execute(text("VACUUM ANALYZE feed_version"))
@@ -170,14 +215,14 @@ class SyncClient:
         import httpx
 
         self._loop = asyncio.new_event_loop()
-        self._client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                         base_url=BASE_URL)
+        self._client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL)
 
     def get(self, url: str, headers: dict[str, str] | None = None) -> Any:
         return self._loop.run_until_complete(self._client.get(url, headers=headers))
 
-    def timed(self, url: str, requests: int, headers: dict[str, str] | None,
-              expect: int) -> tuple[list[float], float, float]:
+    def timed(
+        self, url: str, requests: int, headers: dict[str, str] | None, expect: int
+    ) -> tuple[list[float], float, float]:
         async def run() -> tuple[list[float], float, float]:
             for _ in range(10):  # warm-up
                 await self._client.get(url, headers=headers)
@@ -197,13 +242,17 @@ class SyncClient:
         self._loop.close()
 
 
-def measure(client: Any, url: str, requests: int, headers: dict[str, str] | None = None,
-            expect: int = 200) -> dict[str, float]:
+def measure(
+    client: Any, url: str, requests: int, headers: dict[str, str] | None = None, expect: int = 200
+) -> dict[str, float]:
     timings, elapsed, cpu = client.timed(url, requests, headers, expect)
     timings.sort()
-    return {"p50": statistics.median(timings),
-            "p99": timings[min(len(timings) - 1, int(len(timings) * 0.99))],
-            "rps": requests / elapsed, "cpu": cpu / requests * 1000}
+    return {
+        "p50": statistics.median(timings),
+        "p99": timings[min(len(timings) - 1, int(len(timings) * 0.99))],
+        "rps": requests / elapsed,
+        "cpu": cpu / requests * 1000,
+    }
 
 
 def run_suite(client: Any, requests: int) -> list[tuple[str, dict[str, float]]]:
@@ -214,11 +263,16 @@ def run_suite(client: Any, requests: int) -> list[tuple[str, dict[str, float]]]:
     province = "/v1/feeds/ha-noi/2022.rss"
     service.render_cache.enabled = False
     service.render_cache.clear()
-    results.append(("first page national 2022 (atom, no cache)",
-                     measure(client, national, requests)))
+    results.append(
+        ("first page national 2022 (atom, no cache)", measure(client, national, requests))
+    )
     results.append(("first page ha-noi 2022 (rss, no cache)", measure(client, province, requests)))
-    results.append(("first page national 2021-2025 (json, no cache)",
-                    measure(client, "/v1/feeds/national/2021-2025.json", requests)))
+    results.append(
+        (
+            "first page national 2021-2025 (json, no cache)",
+            measure(client, "/v1/feeds/national/2021-2025.json", requests),
+        )
+    )
     url = "/v1/feeds/national/2022.json"
     depth = 0
     for target in (25, 250):  # walk the keyset cursors; measure 26 and 251 pages deep
@@ -229,14 +283,21 @@ def run_suite(client: Any, requests: int) -> list[tuple[str, dict[str, float]]]:
             url = next_url.removeprefix(BASE_URL)
             depth += 1
         if depth == target:
-            results.append((f"deep page ({depth + 1}th) national 2022 (atom, no cache)",
-                            measure(client, url.replace(".json?", ".atom?"), requests)))
+            results.append(
+                (
+                    f"deep page ({depth + 1}th) national 2022 (atom, no cache)",
+                    measure(client, url.replace(".json?", ".atom?"), requests),
+                )
+            )
     service.render_cache.enabled = True
-    results.append(("first page national 2022 (atom, cached)",
-                    measure(client, national, requests)))
+    results.append(("first page national 2022 (atom, cached)", measure(client, national, requests)))
     etag = client.get(national).headers["etag"]
-    results.append(("304 national 2022 (If-None-Match)",
-                    measure(client, national, requests, {"If-None-Match": etag}, 304)))
+    results.append(
+        (
+            "304 national 2022 (If-None-Match)",
+            measure(client, national, requests, {"If-None-Match": etag}, 304),
+        )
+    )
     return results
 
 
@@ -253,21 +314,27 @@ def main() -> None:
     upgrade_database(url)
     rng = random.Random(args.seed)
     loaded = 0
-    print(f"database: {url}\nmode: in-process (httpx.AsyncClient + ASGITransport), sequential, "
-          f"{args.requests} requests per line after 10 warm-up requests")
+    print(
+        f"database: {url}\nmode: in-process (httpx.AsyncClient + ASGITransport), sequential, "
+        f"{args.requests} requests per line after 10 warm-up requests"
+    )
     try:
         client = SyncClient(create_app())
         for size in sizes:
             begin = time.perf_counter()
             load(url, size - loaded, rng)
             loaded = size
-            print(f"\n== {size:,} reports ({size * 3:,}-ish feed entries; "
-                  f"loaded in {time.perf_counter() - begin:.0f} s) ==")
+            print(
+                f"\n== {size:,} reports ({size * 3:,}-ish feed entries; "
+                f"loaded in {time.perf_counter() - begin:.0f} s) =="
+            )
             print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
             print(f"{'request':52} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'cpu ms':>8}")
             for name, stats in run_suite(client, args.requests):
-                print(f"{name:52} {stats['p50']:8.2f} {stats['p99']:8.2f} "
-                      f"{stats['rps']:8.0f} {stats['cpu']:8.2f}")
+                print(
+                    f"{name:52} {stats['p50']:8.2f} {stats['p99']:8.2f} "
+                    f"{stats['rps']:8.0f} {stats['cpu']:8.2f}"
+                )
             print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         client.close()
     finally:

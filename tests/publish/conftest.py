@@ -37,7 +37,7 @@ BEN_TRE = ProvinceRef(code="83", name="Bến Tre", slug="ben-tre", evidence="con
 BODY = (
     "Sáng ngày 04/8/2022, Huyện ủy Chiêm Hóa tổ chức Hội nghị sơ kết công tác dân vận "
     "6 tháng đầu năm, triển khai nhiệm vụ 6 tháng cuối năm 2022. Đồng chí Hà Đức Tập, "
-    "Phó Bí thư Thường trực Huyện ủy chủ trì Hội nghị. Phong trào thi đua \"Dân vận khéo\" "
+    'Phó Bí thư Thường trực Huyện ủy chủ trì Hội nghị. Phong trào thi đua "Dân vận khéo" '
     "được triển khai sâu rộng; thực hiện Quy định số 124-QĐ/TW, ngày 02/02/2018."
 )
 
@@ -48,6 +48,7 @@ def period(key: str, kind: str, text: str = "") -> Period:
 
 def make_extraction(**overrides: Any) -> Extraction:
     """A relevant district-level sơ kết in Chiêm Hóa (Tuyên Quang), with spans into BODY."""
+
     def span(phrase: str) -> list[Span]:
         start = BODY.index(phrase)
         return [Span(start=start, end=start + len(phrase))]
@@ -56,20 +57,38 @@ def make_extraction(**overrides: Any) -> Extraction:
         "relevant": True,
         "meeting_type": "so_ket",
         "level": "district",
-        "unit": Unit(name="Chiêm Hóa", kind="huyen", body="Huyện ủy",
-                     spans=span("Huyện ủy Chiêm Hóa")),
+        "unit": Unit(
+            name="Chiêm Hóa", kind="huyen", body="Huyện ủy", spans=span("Huyện ủy Chiêm Hóa")
+        ),
         "province": TUYEN_QUANG,
         "province_2025": TUYEN_QUANG_2025,
-        "period": Period(key="2022-H1", kind="H1", year=2022, text="6 tháng đầu năm",
-                         spans=span("6 tháng đầu năm")),
+        "period": Period(
+            key="2022-H1",
+            kind="H1",
+            year=2022,
+            text="6 tháng đầu năm",
+            spans=span("6 tháng đầu năm"),
+        ),
         "next_period": period("2022-H2", "H2", "6 tháng cuối năm 2022"),
         "event_date": "2022-08-04",
-        "people": [Person(name="Hà Đức Tập",
-                          titles=["Phó Bí thư Thường trực Huyện ủy"], roles=["chair"],
-                          spans=span("Hà Đức Tập"))],
+        "people": [
+            Person(
+                name="Hà Đức Tập",
+                titles=["Phó Bí thư Thường trực Huyện ủy"],
+                roles=["chair"],
+                spans=span("Hà Đức Tập"),
+            )
+        ],
         "campaigns": [Campaign(name="Dân vận khéo", spans=span("Dân vận khéo"))],
-        "documents": [Document(text="Quy định số 124-QĐ/TW", number="124-QĐ/TW", kind="QĐ",
-                               issuer="TW", spans=span("Quy định số 124-QĐ/TW"))],
+        "documents": [
+            Document(
+                text="Quy định số 124-QĐ/TW",
+                number="124-QĐ/TW",
+                kind="QĐ",
+                issuer="TW",
+                spans=span("Quy định số 124-QĐ/TW"),
+            )
+        ],
         "event_key": "chiem-hoa|so_ket|2022-H1|2022-08-04",
         "extractor_version": VERSION,
     }
@@ -98,13 +117,19 @@ def store_report(publish_db: str) -> StoreReport:
 
     counter = iter(range(1, 1_000_000))
 
-    def store(extraction: Extraction | None = None, *, report_id: uuid.UUID | None = None,
-              status: str = ReportStatus.extracted, body: str = BODY,
-              title: str = "Huyện ủy Chiêm Hóa sơ kết công tác dân vận 6 tháng đầu năm 2022",
-              source_url: str | None = "https://chiemhoa.tuyenquang.gov.vn/tin-tuc/so-ket",
-              source_name: str | None = "Cổng thông tin huyện Chiêm Hóa",
-              published_at: datetime | None = None, content_type: str = "text/plain",
-              version: str = VERSION) -> uuid.UUID:
+    def store(
+        extraction: Extraction | None = None,
+        *,
+        report_id: uuid.UUID | None = None,
+        status: str = ReportStatus.extracted,
+        body: str = BODY,
+        title: str = "Huyện ủy Chiêm Hóa sơ kết công tác dân vận 6 tháng đầu năm 2022",
+        source_url: str | None = "https://chiemhoa.tuyenquang.gov.vn/tin-tuc/so-ket",
+        source_name: str | None = "Cổng thông tin huyện Chiêm Hóa",
+        published_at: datetime | None = None,
+        content_type: str = "text/plain",
+        version: str = VERSION,
+    ) -> uuid.UUID:
         extraction = extraction or make_extraction()
         extraction = extraction.model_copy(update={"extractor_version": version})
         number = next(counter)
@@ -113,21 +138,34 @@ def store_report(publish_db: str) -> StoreReport:
             if report is None:
                 report = Report(
                     id=report_id or uuid.uuid4(),
-                    content_hash=uuid.uuid4().hex, content_type=content_type, body=body,
-                    title=title, source_url=source_url, source_name=source_name,
+                    content_hash=uuid.uuid4().hex,
+                    content_type=content_type,
+                    body=body,
+                    title=title,
+                    source_url=source_url,
+                    source_name=source_name,
                     published_at=published_at or datetime(2022, 8, 5, 8, number % 60, tzinfo=UTC),
                 )
             report.status = status
             report.extractor_version = version
             session.add(report)
             session.flush()
-            session.add(ExtractionRow(report_id=report.id, extractor_version=version,
-                                      relevant=extraction.relevant,
-                                      data=extraction.model_dump(mode="json")))
+            session.add(
+                ExtractionRow(
+                    report_id=report.id,
+                    extractor_version=version,
+                    relevant=extraction.relevant,
+                    data=extraction.model_dump(mode="json"),
+                )
+            )
             session.commit()
             report_uuid = report.id
-        index_report.run(event="report.extracted", report_id=str(report_uuid), status=status,
-                         extractor_version=version)
+        index_report.run(
+            event="report.extracted",
+            report_id=str(report_uuid),
+            status=status,
+            extractor_version=version,
+        )
         return report_uuid
 
     return store

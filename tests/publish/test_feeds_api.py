@@ -21,7 +21,8 @@ def parse(response: object) -> feedparser.FeedParserDict:
 
 @pytest.mark.parametrize("fmt,version", [("rss", "rss20"), ("atom", "atom10")])
 def test_rss_and_atom_are_valid_and_say_who_met_when_and_who_chaired(
-        store_report: StoreReport, client: TestClient, fmt: str, version: str) -> None:
+    store_report: StoreReport, client: TestClient, fmt: str, version: str
+) -> None:
     report_id = store_report()
     response = client.get(f"/v1/feeds/tuyen-quang/2022-H1.{fmt}")
     assert response.status_code == 200
@@ -33,20 +34,26 @@ def test_rss_and_atom_are_valid_and_say_who_met_when_and_who_chaired(
     assert "Huyện ủy Chiêm Hóa" in item.title and "6 tháng đầu năm 2022" in item.title
     assert "Ngày 04/08/2022" in item.summary and "Hà Đức Tập" in item.summary
     assert "chủ trì" in item.summary
-    terms = {(tag.get("scheme"), tag.get("term") if fmt == "atom" else tag.get("label"))
-             for tag in item.tags}
+    terms = {
+        (tag.get("scheme"), tag.get("term") if fmt == "atom" else tag.get("label"))
+        for tag in item.tags
+    }
     if fmt == "atom":
         assert ("urn:danvan:province", "tuyen-quang") in terms
         assert ("urn:danvan:period", "2022-H1") in terms
         assert ("urn:danvan:meeting-type", "so_ket") in terms
     else:
-        assert {scheme for scheme, _ in terms} >= {"urn:danvan:province", "urn:danvan:period",
-                                                   "urn:danvan:meeting-type"}
+        assert {scheme for scheme, _ in terms} >= {
+            "urn:danvan:province",
+            "urn:danvan:period",
+            "urn:danvan:meeting-type",
+        }
     assert item.published_parsed[:3] == (2022, 8, 5)
 
 
-def test_json_feed_has_the_spec_required_fields(store_report: StoreReport,
-                                               client: TestClient) -> None:
+def test_json_feed_has_the_spec_required_fields(
+    store_report: StoreReport, client: TestClient
+) -> None:
     store_report()
     response = client.get("/v1/feeds/tuyen-quang-2025/2022.json")
     assert response.headers["content-type"].startswith("application/feed+json")
@@ -59,16 +66,18 @@ def test_json_feed_has_the_spec_required_fields(store_report: StoreReport,
     assert datetime.fromisoformat(item["date_published"]).tzinfo is not None
 
 
-@pytest.mark.parametrize("path,detail", [
-    ("/v1/feeds/atlantis/2022.rss", "atlantis"),
-    ("/v1/feeds/tuyen-quang/2022-H3.rss", "2022-H3"),
-    ("/v1/feeds/tuyen-quang/22.atom", "22"),
-    ("/v1/feeds/tuyen-quang/2022.html", ".html"),
-    ("/v1/aggregates/atlantis/2022", "atlantis"),
-    ("/v1/feeds/tuyen-quang/2022.rss?after=not-a-cursor", "cursor"),
-])
-def test_bad_feed_requests_get_problem_details(client: TestClient, path: str,
-                                               detail: str) -> None:
+@pytest.mark.parametrize(
+    "path,detail",
+    [
+        ("/v1/feeds/atlantis/2022.rss", "atlantis"),
+        ("/v1/feeds/tuyen-quang/2022-H3.rss", "2022-H3"),
+        ("/v1/feeds/tuyen-quang/22.atom", "22"),
+        ("/v1/feeds/tuyen-quang/2022.html", ".html"),
+        ("/v1/aggregates/atlantis/2022", "atlantis"),
+        ("/v1/feeds/tuyen-quang/2022.rss?after=not-a-cursor", "cursor"),
+    ],
+)
+def test_bad_feed_requests_get_problem_details(client: TestClient, path: str, detail: str) -> None:
     response = client.get(path)
     assert response.status_code in (400, 404)
     assert response.headers["content-type"] == "application/problem+json"
@@ -85,10 +94,15 @@ def test_every_province_and_national_has_a_feed(client: TestClient) -> None:
         assert client.get(f"/v1/feeds/{slug}/2021-2025.atom").status_code == 200
 
 
-def test_a_feed_holds_every_period_that_lies_within_it(store_report: StoreReport,
-                                                      client: TestClient) -> None:
+def test_a_feed_holds_every_period_that_lies_within_it(
+    store_report: StoreReport, client: TestClient
+) -> None:
     keys = {
-        "2022-Q1": "Q1", "2022-H1": "H1", "2022-9M": "9M", "2022": "FY", "2023-Q1": "Q1",
+        "2022-Q1": "Q1",
+        "2022-H1": "H1",
+        "2022-9M": "9M",
+        "2022": "FY",
+        "2023-Q1": "Q1",
         "2021-2025": "term",
     }
     for key, kind in keys.items():
@@ -96,8 +110,12 @@ def test_a_feed_holds_every_period_that_lies_within_it(store_report: StoreReport
 
     def periods(feed_period: str) -> set[str]:
         feed = client.get(f"/v1/feeds/tuyen-quang/{feed_period}.json").json()
-        return {tag.split(":", 1)[1] for item in feed["items"] for tag in item["tags"]
-                if tag.startswith("period:")}
+        return {
+            tag.split(":", 1)[1]
+            for item in feed["items"]
+            for tag in item["tags"]
+            if tag.startswith("period:")
+        }
 
     assert periods("2022") == {"2022-Q1", "2022-H1", "2022-9M", "2022"}
     assert periods("2022-H1") == {"2022-Q1", "2022-H1"}
@@ -107,11 +125,15 @@ def test_a_feed_holds_every_period_that_lies_within_it(store_report: StoreReport
 
 
 def test_filters_by_level_meeting_type_campaign_and_duplicates(
-        store_report: StoreReport, client: TestClient) -> None:
+    store_report: StoreReport, client: TestClient
+) -> None:
     store_report()
     store_report(source_url="https://baotuyenquang.com.vn/so-ket")  # same meeting again
-    store_report(make_extraction(level="province", meeting_type="tong_ket", campaigns=[],
-                                 event_key="tq|tong-ket"))
+    store_report(
+        make_extraction(
+            level="province", meeting_type="tong_ket", campaigns=[], event_key="tq|tong-ket"
+        )
+    )
 
     def count(query: str) -> int:
         return len(client.get(f"/v1/feeds/tuyen-quang/2022.json?{query}").json()["items"])
@@ -126,19 +148,24 @@ def test_filters_by_level_meeting_type_campaign_and_duplicates(
 
 
 def test_paging_follows_next_links_and_is_stable_under_inserts(
-        store_report: StoreReport, client: TestClient) -> None:
+    store_report: StoreReport, client: TestClient
+) -> None:
     start = datetime(2022, 9, 1, tzinfo=UTC)
     for number in range(7):
-        store_report(published_at=start + timedelta(days=number),
-                     extraction=make_extraction(event_key=f"tq|{number}"))
+        store_report(
+            published_at=start + timedelta(days=number),
+            extraction=make_extraction(event_key=f"tq|{number}"),
+        )
     first = parse(client.get("/v1/feeds/tuyen-quang/2022.atom?limit=3"))
     links = {link.rel: link.href for link in first.feed.links}
     assert "next" in links and "first" in links and "previous" not in links
     seen = [entry.id for entry in first.entries]
     # New reports arrive while the reader is paging: they must not shift later pages.
     for number in range(2):
-        store_report(published_at=start + timedelta(days=30 + number),
-                     extraction=make_extraction(event_key=f"tq|new{number}"))
+        store_report(
+            published_at=start + timedelta(days=30 + number),
+            extraction=make_extraction(event_key=f"tq|new{number}"),
+        )
     url = links["next"]
     while url:
         page = parse(client.get(url.removeprefix(BASE_URL)))
@@ -158,18 +185,29 @@ def test_paging_follows_next_links_and_is_stable_under_inserts(
 
 
 def test_conditional_get_answers_304_and_changes_after_an_update(
-        store_report: StoreReport, client: TestClient) -> None:
+    store_report: StoreReport, client: TestClient
+) -> None:
     store_report()
     response = client.get("/v1/feeds/tuyen-quang/2022.atom")
     etag, modified = response.headers["etag"], response.headers["last-modified"]
     assert "max-age" in response.headers["cache-control"]
-    assert client.get("/v1/feeds/tuyen-quang/2022.atom",
-                      headers={"If-None-Match": etag}).status_code == 304
-    assert client.get("/v1/feeds/tuyen-quang/2022.atom",
-                      headers={"If-Modified-Since": modified}).status_code == 304
+    assert (
+        client.get("/v1/feeds/tuyen-quang/2022.atom", headers={"If-None-Match": etag}).status_code
+        == 304
+    )
+    assert (
+        client.get(
+            "/v1/feeds/tuyen-quang/2022.atom", headers={"If-Modified-Since": modified}
+        ).status_code
+        == 304
+    )
     aggregate = client.get("/v1/aggregates/tuyen-quang/2022")
-    assert client.get("/v1/aggregates/tuyen-quang/2022",
-                      headers={"If-None-Match": aggregate.headers["etag"]}).status_code == 304
+    assert (
+        client.get(
+            "/v1/aggregates/tuyen-quang/2022", headers={"If-None-Match": aggregate.headers["etag"]}
+        ).status_code
+        == 304
+    )
     store_report(make_extraction(event_key="tq|other"))
     changed = client.get("/v1/feeds/tuyen-quang/2022.atom", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["etag"] != etag
@@ -192,25 +230,43 @@ HOSTILE_BODY = (
 )
 
 
-def test_nothing_a_submitter_writes_can_run_in_a_reader(store_report: StoreReport,
-                                                       client: TestClient) -> None:
+def test_nothing_a_submitter_writes_can_run_in_a_reader(
+    store_report: StoreReport, client: TestClient
+) -> None:
     from danvan_shared.extraction_schema import Person, Unit
 
     store_report(
         make_extraction(
-            unit=Unit(name='Chiêm Hóa<script>alert("unit")</script>', kind="huyen",
-                      body='<img src=x onerror="alert(3)">'),
-            people=[Person(name='<b onmouseover="alert(4)">Hà Đức Tập</b>', roles=["chair"],
-                           titles=['<a href="javascript:alert(5)">Bí thư</a>'])],
+            unit=Unit(
+                name='Chiêm Hóa<script>alert("unit")</script>',
+                kind="huyen",
+                body='<img src=x onerror="alert(3)">',
+            ),
+            people=[
+                Person(
+                    name='<b onmouseover="alert(4)">Hà Đức Tập</b>',
+                    roles=["chair"],
+                    titles=['<a href="javascript:alert(5)">Bí thư</a>'],
+                )
+            ],
         ),
-        body=HOSTILE_BODY, title='<svg onload=alert(6)>Tiêu đề',
-        source_url="javascript:alert(7)", source_name='<iframe src="https://evil.example">',
+        body=HOSTILE_BODY,
+        title="<svg onload=alert(6)>Tiêu đề",
+        source_url="javascript:alert(7)",
+        source_name='<iframe src="https://evil.example">',
     )
     for fmt in ("rss", "atom", "json"):
         text = client.get(f"/v1/feeds/tuyen-quang/2022.{fmt}").text
         decoded = text.replace("&lt;", "<").replace("&gt;", ">").replace("\\u003c", "<")
-        for needle in ("<script", "onerror", "onmouseover", "onload", "javascript:", "<iframe",
-                       "<svg"):
+        for needle in (
+            "<script",
+            "onerror",
+            "onmouseover",
+            "onload",
+            "javascript:",
+            "<iframe",
+            "<svg",
+        ):
             assert needle not in decoded.lower(), (fmt, needle)
     item = parse(client.get("/v1/feeds/tuyen-quang/2022.atom")).entries[0]
     assert item.link.startswith(f"{BASE_URL}/reports/")  # the hostile source link is dropped
@@ -219,8 +275,9 @@ def test_nothing_a_submitter_writes_can_run_in_a_reader(store_report: StoreRepor
     assert 'href="javascript:' not in page
 
 
-def test_opml_provinces_and_periods_list_what_has_entries(store_report: StoreReport,
-                                                         client: TestClient) -> None:
+def test_opml_provinces_and_periods_list_what_has_entries(
+    store_report: StoreReport, client: TestClient
+) -> None:
     store_report()
     store_report(make_extraction(period=period("2023", "FY"), event_key="tq|2023"))
     response = client.get("/v1/feeds.opml")
@@ -234,7 +291,8 @@ def test_opml_provinces_and_periods_list_what_has_entries(store_report: StoreRep
 
 
 def test_aggregates_count_levels_types_units_chairs_campaigns_documents(
-        store_report: StoreReport, client: TestClient) -> None:
+    store_report: StoreReport, client: TestClient
+) -> None:
     store_report()
     store_report(source_url="https://baotuyenquang.com.vn/so-ket")
     body = client.get("/v1/aggregates/tuyen-quang/2022").json()

@@ -21,8 +21,12 @@ from tests.publish.conftest import BASE_URL, VERSION, StoreReport, make_extracti
 
 def _tree(element: Any) -> tuple[Any, ...]:
     """An element as nested tuples: namespace-resolved tags, attributes, text."""
-    return (element.tag, dict(element.attrib), (element.text or "").strip(),
-            tuple(_tree(child) for child in element))
+    return (
+        element.tag,
+        dict(element.attrib),
+        (element.text or "").strip(),
+        tuple(_tree(child) for child in element),
+    )
 
 
 def _feedgen_entry(entry: FeedEntry) -> FeedgenEntry:
@@ -37,8 +41,9 @@ def _feedgen_entry(entry: FeedEntry) -> FeedgenEntry:
     reference.content(item.content_html, type="html")
     reference.published(item.published)
     reference.updated(item.updated)
-    reference.category([{"term": c.term, "label": c.label, "scheme": c.scheme}
-                        for c in item.categories])
+    reference.category(
+        [{"term": c.term, "label": c.label, "scheme": c.scheme} for c in item.categories]
+    )
     return reference
 
 
@@ -53,8 +58,10 @@ def test_stored_items_are_what_feedgen_writes_for_the_entry(store_report: StoreR
     assert entry.fragment_base_url == f"v{fragments.FORMAT_VERSION} {BASE_URL}"
     assert entry.atom_entry and entry.rss_item and entry.json_item
     reference = _feedgen_entry(entry)
-    for stored, expected in ((entry.atom_entry, reference.atom_entry()),
-                             (entry.rss_item, reference.rss_entry())):
+    for stored, expected in (
+        (entry.atom_entry, reference.atom_entry()),
+        (entry.rss_item, reference.rss_entry()),
+    ):
         ours, theirs = _tree(etree.fromstring(stored)), _tree(expected)
         assert ours[:3] == theirs[:3]
         assert list(ours[3]) == list(theirs[3])
@@ -62,16 +69,19 @@ def test_stored_items_are_what_feedgen_writes_for_the_entry(store_report: StoreR
 
 @pytest.mark.parametrize("fmt", ["rss", "atom", "json"])
 def test_entries_without_stored_items_are_rendered_on_request_the_same_way(
-        store_report: StoreReport, client: TestClient, fmt: str) -> None:
+    store_report: StoreReport, client: TestClient, fmt: str
+) -> None:
     from danvan_publish import service
 
     store_report()
     store_report(make_extraction(event_key="tq|other"), source_url=None)
     url = f"/v1/feeds/tuyen-quang/2022.{fmt}"
     stored = client.get(url).content
-    for values in ({"fragment_base_url": f"v{fragments.FORMAT_VERSION} https://elsewhere.example"},
-                   {"fragment_base_url": f"v0 {BASE_URL}"},
-                   {"rss_item": None, "atom_entry": None, "json_item": None}):
+    for values in (
+        {"fragment_base_url": f"v{fragments.FORMAT_VERSION} https://elsewhere.example"},
+        {"fragment_base_url": f"v0 {BASE_URL}"},
+        {"rss_item": None, "atom_entry": None, "json_item": None},
+    ):
         with Session(get_engine()) as session:
             session.exec(update(FeedEntry).values(**values))  # type: ignore[call-overload]
             session.commit()
@@ -83,7 +93,8 @@ def test_entries_without_stored_items_are_rendered_on_request_the_same_way(
 
 
 def test_reindexing_fills_in_missing_items_without_changing_the_feed(
-        store_report: StoreReport, client: TestClient) -> None:
+    store_report: StoreReport, client: TestClient
+) -> None:
     report_id = store_report()
     etag = client.get("/v1/feeds/tuyen-quang/2022.atom").headers["etag"]
     with Session(get_engine()) as session:
@@ -91,15 +102,20 @@ def test_reindexing_fills_in_missing_items_without_changing_the_feed(
         session.commit()
     from danvan_publish.tasks import index_report
 
-    index_report.run(event="report.extracted", report_id=str(report_id),  # redelivered
-                     status="extracted", extractor_version=VERSION)
+    index_report.run(
+        event="report.extracted",
+        report_id=str(report_id),  # redelivered
+        status="extracted",
+        extractor_version=VERSION,
+    )
     assert all(entry.atom_entry for entry in _stored("tuyen-quang"))
     response = client.get("/v1/feeds/tuyen-quang/2022.atom", headers={"If-None-Match": etag})
     assert response.status_code == 304
 
 
 def test_backfill_stores_the_items_of_entries_without_current_ones(
-        store_report: StoreReport, client: TestClient) -> None:
+    store_report: StoreReport, client: TestClient
+) -> None:
     from danvan_publish import service
     from danvan_publish.backfill import backfill
 
@@ -107,8 +123,11 @@ def test_backfill_stores_the_items_of_entries_without_current_ones(
     store_report(make_extraction(event_key="tq|other"))
     before = client.get("/v1/feeds/national/2022.rss").content
     with Session(get_engine()) as session:
-        session.exec(update(FeedEntry).values(  # type: ignore[call-overload]
-            fragment_base_url=None, rss_item=None, atom_entry=None, json_item=None))
+        session.exec(
+            update(FeedEntry).values(  # type: ignore[call-overload]
+                fragment_base_url=None, rss_item=None, atom_entry=None, json_item=None
+            )
+        )
         session.commit()
     assert backfill(batch=2) == 6
     assert backfill() == 0

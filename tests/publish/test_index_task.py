@@ -18,13 +18,17 @@ def entries(report_id: uuid.UUID) -> dict[str, FeedEntry]:
 
 
 def test_a_district_report_goes_to_old_province_new_province_and_national(
-        store_report: StoreReport) -> None:
+    store_report: StoreReport,
+) -> None:
     report_id = store_report()
     found = entries(report_id)
     assert set(found) == {"tuyen-quang", "tuyen-quang-2025", "national"}
     entry = found["tuyen-quang"]
     assert (entry.period_key, str(entry.period_start), str(entry.period_end)) == (
-        "2022-H1", "2022-01-01", "2022-06-30")
+        "2022-H1",
+        "2022-01-01",
+        "2022-06-30",
+    )
     assert entry.level == "district" and entry.meeting_type == "so_ket"
     assert entry.campaign_slugs == "|dan-van-kheo|"
     assert "Hà Đức Tập" in entry.summary and "6 tháng đầu năm 2022" in entry.summary
@@ -58,8 +62,9 @@ def test_rerunning_replaces_and_never_duplicates(store_report: StoreReport) -> N
 def test_re_extraction_updates_the_entry_in_place(store_report: StoreReport) -> None:
     report_id = store_report()
     before = entries(report_id)["tuyen-quang"]
-    store_report(make_extraction(period=period("2022-9M", "9M")), report_id=report_id,
-                 version="test-2")
+    store_report(
+        make_extraction(period=period("2022-9M", "9M")), report_id=report_id, version="test-2"
+    )
     after = entries(report_id)["tuyen-quang"]
     assert after.id == before.id and after.created_at == before.created_at
     assert after.period_key == "2022-9M" and after.extractor_version == "test-2"

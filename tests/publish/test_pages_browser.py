@@ -23,9 +23,16 @@ from tests.conftest import ARTIFACTS_DIR, IN_CI
 from tests.publish.conftest import HA_GIANG, StoreReport, make_extraction, period
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 pytestmark = pytest.mark.slow
 
@@ -44,24 +51,36 @@ def _free_port() -> int:
 
 def _seed(store_report: StoreReport) -> str:
     start = datetime(2022, 7, 1, tzinfo=UTC)
-    hostile = store_report(body='Báo cáo <script>alert("x")</script> sơ kết',
-                           published_at=start)
+    hostile = store_report(body='Báo cáo <script>alert("x")</script> sơ kết', published_at=start)
     store_report(published_at=start + timedelta(days=1))
-    store_report(make_extraction(province=HA_GIANG, province_2025=None, period=period(
-        "2022-9M", "9M"), unit=Unit(name="Bắc Quang", kind="huyen", body="Huyện ủy"),
-        event_key="bq|9m", people=[Person(name="Nguyễn Văn Sơn", roles=["chair"],
-                                          titles=["Bí thư Huyện ủy"])]),
-        published_at=start + timedelta(days=80))
+    store_report(
+        make_extraction(
+            province=HA_GIANG,
+            province_2025=None,
+            period=period("2022-9M", "9M"),
+            unit=Unit(name="Bắc Quang", kind="huyen", body="Huyện ủy"),
+            event_key="bq|9m",
+            people=[Person(name="Nguyễn Văn Sơn", roles=["chair"], titles=["Bí thư Huyện ủy"])],
+        ),
+        published_at=start + timedelta(days=80),
+    )
     lang_son = ProvinceRef(code="20", name="Lạng Sơn", slug="lang-son")
-    for number, (key, kind) in enumerate([("2023", "FY"), ("2023-H1", "H1"),
-                                          ("2024-Q1", "Q1"), ("2021-2025", "multi_year")]):
-        store_report(make_extraction(
-            province=lang_son, province_2025=None, level="province",
-            meeting_type="tong_ket" if kind in ("FY", "multi_year") else "so_ket",
-            unit=Unit(name="Lạng Sơn", kind="tinh", body="Tỉnh ủy"),
-            period=period(key, kind), event_key=f"ls|{key}",
-            campaigns=[Campaign(name="Dân vận khéo"), Campaign(name="Chính quyền thân thiện")],
-        ), published_at=start + timedelta(days=200 + 40 * number))
+    for number, (key, kind) in enumerate(
+        [("2023", "FY"), ("2023-H1", "H1"), ("2024-Q1", "Q1"), ("2021-2025", "multi_year")]
+    ):
+        store_report(
+            make_extraction(
+                province=lang_son,
+                province_2025=None,
+                level="province",
+                meeting_type="tong_ket" if kind in ("FY", "multi_year") else "so_ket",
+                unit=Unit(name="Lạng Sơn", kind="tinh", body="Tỉnh ủy"),
+                period=period(key, kind),
+                event_key=f"ls|{key}",
+                campaigns=[Campaign(name="Dân vận khéo"), Campaign(name="Chính quyền thân thiện")],
+            ),
+            published_at=start + timedelta(days=200 + 40 * number),
+        )
     return str(hostile)
 
 
@@ -69,11 +88,26 @@ def _seed(store_report: StoreReport) -> str:
 def server(store_report: StoreReport, publish_db: str) -> Iterator[tuple[str, str]]:
     report_id = _seed(store_report)
     port = _free_port()
-    env = {**os.environ, "DANVAN_DATABASE_URL": publish_db,
-           "DANVAN_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+    env = {
+        **os.environ,
+        "DANVAN_DATABASE_URL": publish_db,
+        "DANVAN_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+    }
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "danvan_publish.app:app", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"], env=env)
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "danvan_publish.app:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):

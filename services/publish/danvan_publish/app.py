@@ -21,7 +21,7 @@ def create_app() -> FastAPI:
     app = FastAPI(
         title="danvan publish",
         summary="Feeds (RSS, Atom, JSON Feed), aggregates and pages of reports on "
-                "công tác dân vận review meetings, per province and period.",
+        "công tác dân vận review meetings, per province and period.",
         version="1.0.0",
     )
     install_problem_handlers(app)

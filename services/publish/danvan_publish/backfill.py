@@ -24,8 +24,7 @@ from danvan_shared.settings import get_settings
 logger = logging.getLogger("danvan.publish.backfill")
 
 
-def backfill(engine: Engine | None = None, base_url: str | None = None,
-             batch: int = 500) -> int:
+def backfill(engine: Engine | None = None, base_url: str | None = None, batch: int = 500) -> int:
     """Render and store items batch by batch, one transaction each; returns the count."""
     engine = engine or get_engine()
     base_url = base_url or get_settings().public_base_url
@@ -35,9 +34,14 @@ def backfill(engine: Engine | None = None, base_url: str | None = None,
         with Session(engine) as session:
             entries = session.exec(
                 select(FeedEntry)
-                .where(or_(col(FeedEntry.fragment_base_url).is_(None),
-                           col(FeedEntry.fragment_base_url) != current))
-                .order_by(col(FeedEntry.id)).limit(batch)
+                .where(
+                    or_(
+                        col(FeedEntry.fragment_base_url).is_(None),
+                        col(FeedEntry.fragment_base_url) != current,
+                    )
+                )
+                .order_by(col(FeedEntry.id))
+                .limit(batch)
                 .with_for_update(skip_locked=True)
             ).all()
             for entry in entries:

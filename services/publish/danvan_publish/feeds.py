@@ -91,20 +91,25 @@ def _splice(head: bytes, closing: bytes, items: list[str]) -> bytes:
 
 
 def render_atom(document: FeedDocument) -> bytes:
-    return _splice(bytes(_generator(document).atom_str(pretty=False)), b"</feed>",
-                   document.items)
+    return _splice(bytes(_generator(document).atom_str(pretty=False)), b"</feed>", document.items)
 
 
 def render_rss(document: FeedDocument) -> bytes:
     feed, tree = _generator(document)._create_rss()
     channel = feed.find("channel")
     # feedgen keeps only rel="self" in RSS; RFC 5005 paging needs the others too.
-    for rel, href in (("first", document.first_url), ("next", document.next_url),
-                      ("previous", document.prev_url)):
+    for rel, href in (
+        ("first", document.first_url),
+        ("next", document.next_url),
+        ("previous", document.prev_url),
+    ):
         if href:
             etree.SubElement(channel, f"{{{ATOM_NS}}}link", href=href, rel=rel)
-    return _splice(bytes(etree.tostring(tree, encoding="UTF-8", xml_declaration=True)),
-                   b"</channel>", document.items)
+    return _splice(
+        bytes(etree.tostring(tree, encoding="UTF-8", xml_declaration=True)),
+        b"</channel>",
+        document.items,
+    )
 
 
 class JsonFeedAuthor(BaseModel):

@@ -46,10 +46,16 @@ def feed_item(entry: FeedEntry, base_url: str) -> FeedItem:
     report_page = f"{base_url}/reports/{entry.report_id}"
     categories = [
         Category(entry.feed, entry.province_name or "Toàn quốc", "urn:danvan:province"),
-        Category(entry.period_key or "unknown",
-                 labels.period_label(entry.period_key, entry.period_kind), "urn:danvan:period"),
-        Category(entry.meeting_type or "unknown", labels.meeting_label(entry.meeting_type),
-                 "urn:danvan:meeting-type"),
+        Category(
+            entry.period_key or "unknown",
+            labels.period_label(entry.period_key, entry.period_kind),
+            "urn:danvan:period",
+        ),
+        Category(
+            entry.meeting_type or "unknown",
+            labels.meeting_label(entry.meeting_type),
+            "urn:danvan:meeting-type",
+        ),
         Category(entry.level or "unknown", labels.level_label(entry.level), "urn:danvan:level"),
         *(Category(c["slug"], c["name"], "urn:danvan:campaign") for c in entry.campaigns),
     ]
@@ -105,9 +111,14 @@ def rss_item(item: FeedItem) -> str:
 
 def json_item(item: FeedItem) -> str:
     return JsonFeedItem(
-        id=item.id, url=item.url, external_url=item.external_url,
-        title=item.title, content_html=item.content_html, summary=item.summary,
-        date_published=item.published, date_modified=item.updated,
+        id=item.id,
+        url=item.url,
+        external_url=item.external_url,
+        title=item.title,
+        content_html=item.content_html,
+        summary=item.summary,
+        date_published=item.published,
+        date_modified=item.updated,
         tags=[f"{c.scheme.rsplit(':', 1)[-1]}:{c.term}" for c in item.categories],
     ).model_dump_json(exclude_none=True)
 
@@ -128,8 +139,12 @@ class Fragments:
     json: str
 
     def as_columns(self) -> dict[str, str]:
-        return {"fragment_base_url": self.key, "rss_item": self.rss,
-                "atom_entry": self.atom, "json_item": self.json}
+        return {
+            "fragment_base_url": self.key,
+            "rss_item": self.rss,
+            "atom_entry": self.atom,
+            "json_item": self.json,
+        }
 
 
 def render(entry: FeedEntry, base_url: str) -> Fragments:
@@ -139,7 +154,10 @@ def render(entry: FeedEntry, base_url: str) -> Fragments:
 
 def is_current(entry: FeedEntry, base_url: str) -> bool:
     return entry.fragment_base_url == key(base_url) and None not in (
-        entry.rss_item, entry.atom_entry, entry.json_item)
+        entry.rss_item,
+        entry.atom_entry,
+        entry.json_item,
+    )
 
 
 def store(entry: FeedEntry, base_url: str) -> None:

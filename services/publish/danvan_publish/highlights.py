@@ -39,12 +39,17 @@ def _mentions(extraction: Extraction) -> list[tuple[str, str, Located]]:
         add("unit", extraction.unit.name, extraction.unit)
     add("province", extraction.province.name if extraction.province else "", extraction.province)
     if extraction.period:
-        add("period", labels.period_label(extraction.period.key, extraction.period.kind),
-            extraction.period)
+        add(
+            "period",
+            labels.period_label(extraction.period.key, extraction.period.kind),
+            extraction.period,
+        )
     if extraction.next_period:
-        add("next-period", labels.period_label(extraction.next_period.key,
-                                               extraction.next_period.kind),
-            extraction.next_period)
+        add(
+            "next-period",
+            labels.period_label(extraction.next_period.key, extraction.next_period.kind),
+            extraction.next_period,
+        )
     add("date", extraction.event_date or "", extraction.event_date_detail)
     for person in extraction.people:
         add("person", ", ".join([person.name, *person.titles]), person)
@@ -62,9 +67,12 @@ def _mentions(extraction: Extraction) -> list[tuple[str, str, Located]]:
 def segments(text: str, extraction: Extraction) -> list[Segment]:
     """Non-overlapping highlights (an earlier, longer span wins), in text order."""
     spans = sorted(
-        ((span.start, span.end, kind, note)
-         for kind, note, item in _mentions(extraction) for span in item.spans
-         if 0 <= span.start < span.end <= len(text)),
+        (
+            (span.start, span.end, kind, note)
+            for kind, note, item in _mentions(extraction)
+            for span in item.spans
+            if 0 <= span.start < span.end <= len(text)
+        ),
         key=lambda found: (found[0], -(found[1] - found[0])),
     )
     result: list[Segment] = []

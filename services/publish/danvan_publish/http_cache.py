@@ -77,9 +77,13 @@ def not_modified(etag: str, last_modified: datetime) -> Response:
     return Response(status_code=304, headers=validator_headers(etag, last_modified))
 
 
-def conditional_response(request: Request, etag: str, last_modified: datetime,
-                         build: Callable[[], tuple[bytes, str]],
-                         cache: RenderCache) -> Response:
+def conditional_response(
+    request: Request,
+    etag: str,
+    last_modified: datetime,
+    build: Callable[[], tuple[bytes, str]],
+    cache: RenderCache,
+) -> Response:
     """304 when the client's copy is current; else the cached or freshly built body,
     gzipped when the client accepts it."""
     if is_not_modified(request, etag, last_modified):

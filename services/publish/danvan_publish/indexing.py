@@ -37,8 +37,10 @@ class EntryValues:
 
     def as_columns(self) -> dict[str, Any]:
         return {
-            "feed": self.feed, "boundary": self.boundary,
-            "province_code": self.province_code, "province_name": self.province_name,
+            "feed": self.feed,
+            "boundary": self.boundary,
+            "province_code": self.province_code,
+            "province_name": self.province_name,
             **self.values,
         }
 
@@ -71,7 +73,8 @@ def _scopes(extraction: Extraction) -> list[provinces.FeedScope]:
     old = None
     if extraction.province:
         old = provinces.scope(extraction.province.slug) or provinces.old_scope_by_code(
-            extraction.province.code)
+            extraction.province.code
+        )
     if old and old.boundary == "old":
         scopes.append(old)
     new = provinces.scope(extraction.province_2025.slug) if extraction.province_2025 else None
@@ -107,7 +110,8 @@ def summary_sentence(extraction: Extraction) -> str:
         sentence += " " + labels.period_label(period.key, period.kind)
     if extraction.next_period:
         sentence += ", triển khai nhiệm vụ " + labels.period_label(
-            extraction.next_period.key, extraction.next_period.kind)
+            extraction.next_period.key, extraction.next_period.kind
+        )
     when = _event_date(extraction.event_date)
     if when:
         sentence = f"Ngày {labels.date_label(when)}, {sentence}"
@@ -135,9 +139,14 @@ def _title(extraction: Extraction, report: Report) -> str:
     return plain_text(report.title or extraction.title, limit=200) or _who(extraction)
 
 
-def _content_html(extraction: Extraction, report: Report, summary: str,
-                  campaigns: list[dict[str, Any]], documents: list[dict[str, Any]],
-                  source_url: str | None) -> str:
+def _content_html(
+    extraction: Extraction,
+    report: Report,
+    summary: str,
+    campaigns: list[dict[str, Any]],
+    documents: list[dict[str, Any]],
+    source_url: str | None,
+) -> str:
     parts = [Markup("<p>{}</p>").format(summary)]
     facts = [
         ("Cấp", labels.level_label(extraction.level)),
@@ -148,7 +157,8 @@ def _content_html(extraction: Extraction, report: Report, summary: str,
     if documents:
         facts.append(("Văn bản được nêu", "; ".join(d["text"] for d in documents)))
     items = Markup("").join(
-        Markup("<li><strong>{}:</strong> {}</li>").format(name, value) for name, value in facts)
+        Markup("<li><strong>{}:</strong> {}</li>").format(name, value) for name, value in facts
+    )
     parts.append(Markup("<ul>{}</ul>").format(items))
     excerpt = plain_text(report_text(report, extraction), limit=EXCERPT_CHARS)
     if excerpt:
@@ -173,8 +183,9 @@ def entries_for_report(report: Report, extraction: Extraction) -> list[EntryValu
     for campaign in extraction.campaigns:
         name = plain_text(campaign.name, limit=200)
         if slugify(name):
-            campaigns.setdefault(slugify(name), {"name": name, "slug": slugify(name),
-                                                 "kind": campaign.kind})
+            campaigns.setdefault(
+                slugify(name), {"name": name, "slug": slugify(name), "kind": campaign.kind}
+            )
     documents: dict[str, dict[str, Any]] = {}
     for document in extraction.documents:
         text = plain_text(document.text or document.number, limit=200)
@@ -195,13 +206,21 @@ def entries_for_report(report: Report, extraction: Extraction) -> list[EntryValu
         "event_key": plain_text(extraction.event_key, limit=200) or None,
         "title": plain_text(_title(extraction, report), limit=300),
         "summary": summary,
-        "content_html": _content_html(extraction, report, summary, list(campaigns.values()),
-                                      list(documents.values()), source_url),
+        "content_html": _content_html(
+            extraction,
+            report,
+            summary,
+            list(campaigns.values()),
+            list(documents.values()),
+            source_url,
+        ),
         "unit_name": _who(extraction),
         "source_url": source_url,
         "source_name": plain_text(report.source_name, limit=200) or None,
-        "chairs": [{"name": plain_text(p.name), "titles": [plain_text(t) for t in p.titles]}
-                   for p in extraction.chairs()],
+        "chairs": [
+            {"name": plain_text(p.name), "titles": [plain_text(t) for t in p.titles]}
+            for p in extraction.chairs()
+        ],
         "campaigns": list(campaigns.values()),
         "documents": list(documents.values()),
         "event_date": _event_date(extraction.event_date),
@@ -214,8 +233,12 @@ def entries_for_report(report: Report, extraction: Extraction) -> list[EntryValu
     ).hexdigest()
     shown["content_hash"] = digest
     return [
-        EntryValues(feed=scope.slug, boundary=scope.boundary, province_code=scope.code,
-                    province_name=None if scope.slug == provinces.NATIONAL else scope.name,
-                    values=dict(shown))
+        EntryValues(
+            feed=scope.slug,
+            boundary=scope.boundary,
+            province_code=scope.code,
+            province_name=None if scope.slug == provinces.NATIONAL else scope.name,
+            values=dict(shown),
+        )
         for scope in _scopes(extraction)
     ]

@@ -20,8 +20,7 @@ def feed_periods(counts: list[tuple[str, str, int, int]]) -> dict[str, list[str]
     return {feed: sorted(keys, reverse=True) for feed, keys in periods.items()}
 
 
-def render_opml(counts: list[tuple[str, str, int, int]], base_url: str,
-                updated: datetime) -> bytes:
+def render_opml(counts: list[tuple[str, str, int, int]], base_url: str, updated: datetime) -> bytes:
     opml = etree.Element("opml", version="2.0")
     head = etree.SubElement(opml, "head")
     etree.SubElement(head, "title").text = "Công tác dân vận – danh sách nguồn tin"
@@ -35,7 +34,11 @@ def render_opml(counts: list[tuple[str, str, int, int]], base_url: str,
         for key in keys:
             title = f"{scope.title} – {labels.period_label(key)}"
             etree.SubElement(
-                group, "outline", type="rss", text=title, title=title,
+                group,
+                "outline",
+                type="rss",
+                text=title,
+                title=title,
                 xmlUrl=f"{base_url}/v1/feeds/{feed}/{key}.rss",
                 htmlUrl=f"{base_url}/provinces/{feed}",
             )

@@ -60,8 +60,9 @@ class Cursor:
 # ---- the task's side -------------------------------------------------------------------
 
 
-def report_and_extraction(session: Session, report_id: uuid.UUID
-                          ) -> tuple[Report | None, Extraction | None]:
+def report_and_extraction(
+    session: Session, report_id: uuid.UUID
+) -> tuple[Report | None, Extraction | None]:
     """The report and its current extraction: the report's version, else the newest."""
     report = session.get(Report, report_id)
     if report is None:
@@ -79,8 +80,9 @@ def report_and_extraction(session: Session, report_id: uuid.UUID
     return report, newest
 
 
-def entries_of_report(session: Session, report_id: uuid.UUID, *, lock: bool = False
-                      ) -> list[FeedEntry]:
+def entries_of_report(
+    session: Session, report_id: uuid.UUID, *, lock: bool = False
+) -> list[FeedEntry]:
     statement = select(FeedEntry).where(FeedEntry.report_id == report_id)
     if lock:
         statement = statement.with_for_update()
@@ -89,10 +91,13 @@ def entries_of_report(session: Session, report_id: uuid.UUID, *, lock: bool = Fa
 
 def refresh_canonical(session: Session, feed: str, event_key: str) -> None:
     """Of several reports of one meeting in a feed, the first indexed one is shown."""
-    ids = list(session.exec(
-        select(FeedEntry.id).where(FeedEntry.feed == feed, FeedEntry.event_key == event_key)
-        .order_by(col(FeedEntry.id))
-    ))
+    ids = list(
+        session.exec(
+            select(FeedEntry.id)
+            .where(FeedEntry.feed == feed, FeedEntry.event_key == event_key)
+            .order_by(col(FeedEntry.id))
+        )
+    )
     if not ids:
         return
     for entry in session.exec(select(FeedEntry).where(col(FeedEntry.id).in_(ids))):
@@ -119,7 +124,8 @@ def bump_versions(session: Session, feeds: Iterable[str], now: datetime) -> None
 _VERSION = FeedVersion.__table__.c
 _ENTRY = FeedEntry.__table__.c
 _VERSION_QUERY = core_select(_VERSION.version, _VERSION.updated_at).where(
-    _VERSION.feed == bindparam("feed"))
+    _VERSION.feed == bindparam("feed")
+)
 
 
 def feed_version(connection: Connection, feed: str) -> tuple[int, datetime]:
@@ -160,21 +166,32 @@ def _filters(query: FeedQuery) -> list[ColumnElement[bool]]:
 
 def _sort_key_param(cursor: Cursor) -> Any:
     sort_type = FeedEntry.__table__.c.sort_at.type
-    return tuple_(bindparam("cursor_sort_at", cursor.sort_at, type_=sort_type),
-                  literal(cursor.id))
+    return tuple_(bindparam("cursor_sort_at", cursor.sort_at, type_=sort_type), literal(cursor.id))
 
 
 _FRAGMENT_COLUMNS = {"rss": "rss_item", "atom": "atom_entry", "json": "json_item"}
 
 
 @lru_cache(maxsize=512)
-def _page_statement(fmt: str, years: int, *, level: bool, meeting_type: bool, campaign: bool,
-                    canonical: bool, cursor: str | None) -> Select[Any]:
+def _page_statement(
+    fmt: str,
+    years: int,
+    *,
+    level: bool,
+    meeting_type: bool,
+    campaign: bool,
+    canonical: bool,
+    cursor: str | None,
+) -> Select[Any]:
     """The page query of one shape, built once: every value is a bound parameter
     (``feed``, ``start``, ``end``, ``year_0``…, ``level``, ``meeting_type``,
     ``campaign``, ``cursor_sort_at``, ``cursor_id``, ``limit``)."""
-    columns = (_ENTRY.id, _ENTRY.sort_at, _ENTRY.fragment_base_url,
-               _ENTRY[_FRAGMENT_COLUMNS[fmt]].label("fragment"))
+    columns = (
+        _ENTRY.id,
+        _ENTRY.sort_at,
+        _ENTRY.fragment_base_url,
+        _ENTRY[_FRAGMENT_COLUMNS[fmt]].label("fragment"),
+    )
     conditions: list[ColumnElement[bool]] = [
         _ENTRY.feed == bindparam("feed"),
         _ENTRY.period_start >= bindparam("start"),
@@ -190,29 +207,51 @@ def _page_statement(fmt: str, years: int, *, level: bool, meeting_type: bool, ca
         conditions.append(_ENTRY.is_canonical.is_(True))
     if cursor is not None:
         key = tuple_(_ENTRY.sort_at, _ENTRY.id)
-        bound = tuple_(bindparam("cursor_sort_at", type_=_ENTRY.sort_at.type),
-                       bindparam("cursor_id", type_=Integer))
+        bound = tuple_(
+            bindparam("cursor_sort_at", type_=_ENTRY.sort_at.type),
+            bindparam("cursor_id", type_=Integer),
+        )
         conditions.append(key < bound if cursor == "after" else key > bound)
     newest_first = cursor != "before"
     limit = bindparam("limit", type_=Integer)
     per_year = [
-        core_select(*columns).where(*conditions, _ENTRY.period_year == bindparam(f"year_{n}"))
-        .order_by(*((_ENTRY.sort_at.desc(), _ENTRY.id.desc()) if newest_first
-                    else (_ENTRY.sort_at.asc(), _ENTRY.id.asc())))
+        core_select(*columns)
+        .where(*conditions, _ENTRY.period_year == bindparam(f"year_{n}"))
+        .order_by(
+            *(
+                (_ENTRY.sort_at.desc(), _ENTRY.id.desc())
+                if newest_first
+                else (_ENTRY.sort_at.asc(), _ENTRY.id.asc())
+            )
+        )
         .limit(limit)
         for n in range(years)
     ]
     if years == 1:
         return per_year[0]
     merged = union_all(*(core_select(part.subquery()) for part in per_year)).subquery()
-    return core_select(merged).order_by(
-        *((merged.c.sort_at.desc(), merged.c.id.desc()) if newest_first
-          else (merged.c.sort_at.asc(), merged.c.id.asc()))).limit(limit)
+    return (
+        core_select(merged)
+        .order_by(
+            *(
+                (merged.c.sort_at.desc(), merged.c.id.desc())
+                if newest_first
+                else (merged.c.sort_at.asc(), merged.c.id.asc())
+            )
+        )
+        .limit(limit)
+    )
 
 
-def page_rows(connection: Connection, query: FeedQuery, fmt: str, *,
-              after: Cursor | None = None, before: Cursor | None = None,
-              limit: int = 50) -> list[Row[Any]]:
+def page_rows(
+    connection: Connection,
+    query: FeedQuery,
+    fmt: str,
+    *,
+    after: Cursor | None = None,
+    before: Cursor | None = None,
+    limit: int = 50,
+) -> list[Row[Any]]:
     """Up to ``limit`` entries newest first: older than ``after`` or newer than ``before``.
 
     Only (id, sort_at, fragment_base_url, fragment) of each, where fragment is the
@@ -221,12 +260,21 @@ def page_rows(connection: Connection, query: FeedQuery, fmt: str, *,
     first_year = query.start.year
     years = query.end.year - first_year + 1
     statement = _page_statement(
-        fmt, years, level=bool(query.level), meeting_type=bool(query.meeting_type),
-        campaign=bool(query.campaign), canonical=query.only_canonical,
-        cursor="after" if after else "before" if before else None)
+        fmt,
+        years,
+        level=bool(query.level),
+        meeting_type=bool(query.meeting_type),
+        campaign=bool(query.campaign),
+        canonical=query.only_canonical,
+        cursor="after" if after else "before" if before else None,
+    )
     params: dict[str, Any] = {
-        "feed": query.feed, "start": query.start, "end": query.end, "limit": limit,
-        "level": query.level, "meeting_type": query.meeting_type,
+        "feed": query.feed,
+        "start": query.start,
+        "end": query.end,
+        "limit": limit,
+        "level": query.level,
+        "meeting_type": query.meeting_type,
         **{f"year_{n}": first_year + n for n in range(years)},
     }
     if query.campaign:
@@ -246,42 +294,51 @@ def entries_by_id(session: Session, ids: Iterable[int]) -> dict[int, FeedEntry]:
 
 
 def grouped_counts(session: Session, query: FeedQuery, column: Any) -> dict[str, int]:
-    rows = session.exec(
-        select(column, func.count()).where(*_filters(query)).group_by(column)
-    ).all()
+    rows = session.exec(select(column, func.count()).where(*_filters(query)).group_by(column)).all()
     return {str(value) if value is not None else "unknown": int(count) for value, count in rows}
 
 
-def aggregate_rows(session: Session, query: FeedQuery, limit: int = 5000
-                   ) -> Sequence[Any]:
+def aggregate_rows(session: Session, query: FeedQuery, limit: int = 5000) -> Sequence[Any]:
     """The columns aggregates list (units, chairs, campaigns, documents) of a feed period."""
     return session.exec(
         select(FeedEntry.unit_name, FeedEntry.chairs, FeedEntry.campaigns, FeedEntry.documents)
-        .where(*_filters(query)).order_by(col(FeedEntry.sort_at).desc()).limit(limit)
+        .where(*_filters(query))
+        .order_by(col(FeedEntry.sort_at).desc())
+        .limit(limit)
     ).all()
 
 
-def counts_by_feed_and_period(session: Session, boundary: str | None = None
-                              ) -> list[tuple[str, str, int, int]]:
+def counts_by_feed_and_period(
+    session: Session, boundary: str | None = None
+) -> list[tuple[str, str, int, int]]:
     """(feed, period key, entries, reports of distinct meetings) for every pair with entries."""
     statement = (
-        select(FeedEntry.feed, FeedEntry.period_key, func.count(),
-               func.sum(case((col(FeedEntry.is_canonical), 1), else_=0)))
+        select(
+            FeedEntry.feed,
+            FeedEntry.period_key,
+            func.count(),
+            func.sum(case((col(FeedEntry.is_canonical), 1), else_=0)),
+        )
         .where(col(FeedEntry.period_key).is_not(None))
         .group_by(FeedEntry.feed, FeedEntry.period_key)
     )
     if boundary:
         statement = statement.where(col(FeedEntry.boundary).in_([boundary]))
-    return [(feed, key, int(count), int(distinct or 0))
-            for feed, key, count, distinct in session.exec(statement).all()]
+    return [
+        (feed, key, int(count), int(distinct or 0))
+        for feed, key, count, distinct in session.exec(statement).all()
+    ]
 
 
 def timeline(session: Session, feed: str, limit: int = 200) -> list[FeedEntry]:
-    return list(session.exec(
-        select(FeedEntry).where(FeedEntry.feed == feed)
-        .order_by(col(FeedEntry.period_end).desc(), col(FeedEntry.sort_at).desc())
-        .limit(limit)
-    ))
+    return list(
+        session.exec(
+            select(FeedEntry)
+            .where(FeedEntry.feed == feed)
+            .order_by(col(FeedEntry.period_end).desc(), col(FeedEntry.sort_at).desc())
+            .limit(limit)
+        )
+    )
 
 
 def delete_entries(session: Session, ids: list[int]) -> None:

@@ -41,8 +41,9 @@ class IndexResult:
     changed: bool
 
 
-def index_report(session: Session, report_id: uuid.UUID, now: datetime | None = None
-                 ) -> IndexResult:
+def index_report(
+    session: Session, report_id: uuid.UUID, now: datetime | None = None
+) -> IndexResult:
     """Make the report's feed entries match its current extraction (idempotent).
 
     Existing rows are updated in place, so an entry keeps its id and creation date;
@@ -51,11 +52,16 @@ def index_report(session: Session, report_id: uuid.UUID, now: datetime | None = 
     now = now or datetime.now(UTC)
     base_url = get_settings().public_base_url
     report, row = repository.report_and_extraction(session, report_id)
-    existing = {entry.feed: entry
-                for entry in repository.entries_of_report(session, report_id, lock=True)}
+    existing = {
+        entry.feed: entry for entry in repository.entries_of_report(session, report_id, lock=True)
+    }
     desired = []
-    if (report is not None and row is not None and row.relevant
-            and report.status not in (ReportStatus.irrelevant, ReportStatus.failed)):
+    if (
+        report is not None
+        and row is not None
+        and row.relevant
+        and report.status not in (ReportStatus.irrelevant, ReportStatus.failed)
+    ):
         try:
             desired = entries_for_report(report, Extraction.model_validate(row.data))
         except ValidationError:
@@ -67,8 +73,11 @@ def index_report(session: Session, report_id: uuid.UUID, now: datetime | None = 
         entry = existing.pop(values.feed, None)
         if entry is None:
             entry = FeedEntry(report_id=report_id, created_at=now, updated_at=now, **columns)
-        elif any(getattr(entry, name) != value for name, value in columns.items()
-                 if name in ("content_hash", "boundary", "province_code", "province_name")):
+        elif any(
+            getattr(entry, name) != value
+            for name, value in columns.items()
+            if name in ("content_hash", "boundary", "province_code", "province_name")
+        ):
             if entry.event_key:
                 events.add((entry.feed, entry.event_key))
             for name, value in columns.items():
@@ -129,8 +138,9 @@ def decode_cursor(token: str) -> Cursor:
             raise ValueError("naive")
         return Cursor(sort_at=sort_at, id=int(entry_id))
     except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
-        raise ProblemError(400, "The page cursor is not valid; start again from the first page."
-                           ) from exc
+        raise ProblemError(
+            400, "The page cursor is not valid; start again from the first page."
+        ) from exc
 
 
 @dataclass
@@ -141,15 +151,23 @@ class FeedPage:
     prev_cursor: str | None
 
 
-def feed_page(connection: Connection, query: FeedQuery, fmt: str, base_url: str, *,
-              after: str | None = None, before: str | None = None,
-              limit: int = PAGE_SIZE) -> FeedPage:
+def feed_page(
+    connection: Connection,
+    query: FeedQuery,
+    fmt: str,
+    base_url: str,
+    *,
+    after: str | None = None,
+    before: str | None = None,
+    limit: int = PAGE_SIZE,
+) -> FeedPage:
     """One keyset query for the page's stored fragments; entries indexed before
     fragments existed (or for another base URL) are loaded and rendered here."""
     after_cursor = decode_cursor(after) if after else None
     before_cursor = decode_cursor(before) if before else None
-    rows = repository.page_rows(connection, query, fmt, after=after_cursor,
-                                before=before_cursor, limit=limit + 1)
+    rows = repository.page_rows(
+        connection, query, fmt, after=after_cursor, before=before_cursor, limit=limit + 1
+    )
     if before_cursor is not None:
         has_newer, has_older = len(rows) > limit, True
         rows = rows[-limit:]
@@ -162,8 +180,10 @@ def feed_page(connection: Connection, query: FeedQuery, fmt: str, base_url: str,
     if stale:
         with Session(bind=connection) as session:
             render = fragments.RENDER[fmt]
-            rendered = {entry_id: render(fragments.feed_item(entry, base_url))
-                        for entry_id, entry in repository.entries_by_id(session, stale).items()}
+            rendered = {
+                entry_id: render(fragments.feed_item(entry, base_url))
+                for entry_id, entry in repository.entries_by_id(session, stale).items()
+            }
     items = [rendered.get(row.id) if row.id in stale else row.fragment for row in rows]
     return FeedPage(
         items=[item for item in items if item is not None],  # None: deleted in between
@@ -172,8 +192,9 @@ def feed_page(connection: Connection, query: FeedQuery, fmt: str, base_url: str,
     )
 
 
-def aggregate(session: Session, query: FeedQuery, scope: provinces.FeedScope,
-              period_key: str) -> Aggregate:
+def aggregate(
+    session: Session, query: FeedQuery, scope: provinces.FeedScope, period_key: str
+) -> Aggregate:
     by_level = repository.grouped_counts(session, query, col(FeedEntry.level))
     by_type = repository.grouped_counts(session, query, col(FeedEntry.meeting_type))
     canonical = repository.grouped_counts(session, query, col(FeedEntry.is_canonical))
@@ -182,8 +203,9 @@ def aggregate(session: Session, query: FeedQuery, scope: provinces.FeedScope,
     campaigns: Counter[str] = Counter()
     campaign_names: dict[str, str] = {}
     documents: Counter[str] = Counter()
-    for unit_name, entry_chairs, entry_campaigns, entry_documents in (
-            repository.aggregate_rows(session, query)):
+    for unit_name, entry_chairs, entry_campaigns, entry_documents in repository.aggregate_rows(
+        session, query
+    ):
         if unit_name:
             units[unit_name] += 1
         for person in entry_chairs or []:
@@ -196,14 +218,20 @@ def aggregate(session: Session, query: FeedQuery, scope: provinces.FeedScope,
         for document in entry_documents or []:
             documents[document["text"]] += 1
     return Aggregate(
-        province=scope.slug, province_name=scope.name, boundary=scope.boundary,
-        period=period_key, reports=sum(by_level.values()),
+        province=scope.slug,
+        province_name=scope.name,
+        boundary=scope.boundary,
+        period=period_key,
+        reports=sum(by_level.values()),
         meetings=sum(count for key, count in canonical.items() if key in ("True", "1")),
-        by_level=by_level, by_meeting_type=by_type,
+        by_level=by_level,
+        by_meeting_type=by_type,
         units=[CountedName(name=name, count=count) for name, count in units.most_common()],
         officials=sorted(chairs.values(), key=lambda o: (-o.meetings, o.name)),
-        campaigns=[CountedName(name=campaign_names[slug], slug=slug, count=count)
-                   for slug, count in campaigns.most_common()],
+        campaigns=[
+            CountedName(name=campaign_names[slug], slug=slug, count=count)
+            for slug, count in campaigns.most_common()
+        ],
         documents=[CountedName(name=text, count=count) for text, count in documents.most_common()],
     )
 

@@ -31,6 +31,10 @@ def index_report(**payload: Any) -> dict[str, Any]:
     event = ReportExtracted.model_validate(payload)
     with session_scope() as session:
         result = service.index_report(session, event.report_id)
-    logger.info("indexed report %s into %s (changed: %s)", result.report_id,
-                ",".join(result.feeds) or "no feeds", result.changed)
+    logger.info(
+        "indexed report %s into %s (changed: %s)",
+        result.report_id,
+        ",".join(result.feeds) or "no feeds",
+        result.changed,
+    )
     return {"report_id": str(result.report_id), "feeds": result.feeds, "changed": result.changed}

@@ -24,16 +24,22 @@ Boundary = Literal["old", "2025", "national"]
 
 
 def _responses(model: object) -> dict[int | str, dict[str, object]]:
-    return {200: {"model": model}, 304: {"description": "Not modified"},
-            404: PROBLEM_RESPONSES[404], 422: PROBLEM_RESPONSES[422],
-            503: PROBLEM_RESPONSES[503]}
+    return {
+        200: {"model": model},
+        304: {"description": "Not modified"},
+        404: PROBLEM_RESPONSES[404],
+        422: PROBLEM_RESPONSES[422],
+        503: PROBLEM_RESPONSES[503],
+    }
 
 
-@router.get("/aggregates/{province}/{period}", response_model=Aggregate,
-            responses=_responses(Aggregate),
-            summary="Counts by level and meeting type, units, chairs, campaigns, documents")
-def get_aggregate(request: Request, session: SessionDep, province: str, period: str
-                  ) -> Response:
+@router.get(
+    "/aggregates/{province}/{period}",
+    response_model=Aggregate,
+    responses=_responses(Aggregate),
+    summary="Counts by level and meeting type, units, chairs, campaigns, documents",
+)
+def get_aggregate(request: Request, session: SessionDep, province: str, period: str) -> Response:
     scope = service.resolve_scope(province)
     start, end = service.resolve_period(period)
     version, last_modified = repository.feed_version(session.connection(), scope.slug)
@@ -46,11 +52,18 @@ def get_aggregate(request: Request, session: SessionDep, province: str, period: 
     return conditional_response(request, etag, last_modified, build, service.render_cache)
 
 
-@router.get("/provinces", response_model=list[ProvinceListing],
-            responses=_responses(list[ProvinceListing]),
-            summary="Provinces (either boundary set) and `national` that have entries")
-def list_provinces(request: Request, session: SessionDep, base_url: BaseUrlDep,
-                   boundary: Annotated[Boundary | None, Query()] = None) -> Response:
+@router.get(
+    "/provinces",
+    response_model=list[ProvinceListing],
+    responses=_responses(list[ProvinceListing]),
+    summary="Provinces (either boundary set) and `national` that have entries",
+)
+def list_provinces(
+    request: Request,
+    session: SessionDep,
+    base_url: BaseUrlDep,
+    boundary: Annotated[Boundary | None, Query()] = None,
+) -> Response:
     version, last_modified = repository.global_version(session)
     etag = make_etag("provinces", get_settings().database_url, base_url, version, boundary)
 
@@ -64,18 +77,28 @@ def list_provinces(request: Request, session: SessionDep, base_url: BaseUrlDep,
             scope = provinces.scope(feed)
             if scope is None:
                 continue
-            listing.append(ProvinceListing(
-                slug=scope.slug, name=scope.name, boundary=scope.boundary, code=scope.code,
-                entries=totals[feed], periods=keys, page=f"{base_url}/provinces/{feed}",
-            ))
+            listing.append(
+                ProvinceListing(
+                    slug=scope.slug,
+                    name=scope.name,
+                    boundary=scope.boundary,
+                    code=scope.code,
+                    entries=totals[feed],
+                    periods=keys,
+                    page=f"{base_url}/provinces/{feed}",
+                )
+            )
         return TypeAdapter(list[ProvinceListing]).dump_json(listing), JSON
 
     return conditional_response(request, etag, last_modified, build, service.render_cache)
 
 
-@router.get("/periods", response_model=list[PeriodListing],
-            responses=_responses(list[PeriodListing]),
-            summary="Period keys that have entries, newest first")
+@router.get(
+    "/periods",
+    response_model=list[PeriodListing],
+    responses=_responses(list[PeriodListing]),
+    summary="Period keys that have entries, newest first",
+)
 def list_periods(request: Request, session: SessionDep) -> Response:
     version, last_modified = repository.global_version(session)
     etag = make_etag("periods", get_settings().database_url, version)
@@ -94,11 +117,16 @@ def list_periods(request: Request, session: SessionDep) -> Response:
             bounds = period_bounds_for_key(key)
             if bounds is None:
                 continue
-            listing.append(PeriodListing(
-                key=key, label=labels.period_label(key), start=bounds[0].isoformat(),
-                end=bounds[1].isoformat(), entries=entries[key],
-                provinces=len(province_feeds[key]),
-            ))
+            listing.append(
+                PeriodListing(
+                    key=key,
+                    label=labels.period_label(key),
+                    start=bounds[0].isoformat(),
+                    end=bounds[1].isoformat(),
+                    entries=entries[key],
+                    provinces=len(province_feeds[key]),
+                )
+            )
         return TypeAdapter(list[PeriodListing]).dump_json(listing), JSON
 
     return conditional_response(request, etag, last_modified, build, service.render_cache)

@@ -25,8 +25,10 @@ from danvan_shared.settings import get_settings
 router = APIRouter(prefix="/v1", tags=["feeds"])
 
 FEED_RESPONSES = {
-    200: {"description": "The feed page", "content": {media.split(";")[0]: {}
-                                                       for media in MEDIA_TYPES.values()}},
+    200: {
+        "description": "The feed page",
+        "content": {media.split(";")[0]: {} for media in MEDIA_TYPES.values()},
+    },
     304: {"description": "Not modified since the client's copy"},
     400: {**PROBLEM_RESPONSES[422], "description": "Bad Request (a page cursor is invalid)"},
     404: PROBLEM_RESPONSES[404],
@@ -37,18 +39,23 @@ Level = Literal["central", "province", "district", "commune"]
 MeetingType = Literal["so_ket", "tong_ket", "giao_ban", "other"]
 
 
-@router.get("/feeds/{province}/{period}.{fmt}", responses=FEED_RESPONSES,  # type: ignore[arg-type]
-            summary="A province's (or the national) feed for a period")
+@router.get(
+    "/feeds/{province}/{period}.{fmt}",
+    responses=FEED_RESPONSES,  # type: ignore[arg-type]
+    summary="A province's (or the national) feed for a period",
+)
 def get_feed(
-    request: Request, base_url: BaseUrlDep,
-    province: str, period: str, fmt: str,
+    request: Request,
+    base_url: BaseUrlDep,
+    province: str,
+    period: str,
+    fmt: str,
     level: Level | None = None,
     meeting_type: MeetingType | None = None,
     campaign: Annotated[str | None, Query(max_length=200, description="campaign slug")] = None,
     duplicates: Annotated[bool, Query(description="false: one item per meeting")] = True,
     after: Annotated[str | None, Query(max_length=200, description="next-page cursor")] = None,
-    before: Annotated[str | None, Query(max_length=200, description="previous-page cursor")
-                      ] = None,
+    before: Annotated[str | None, Query(max_length=200, description="previous-page cursor")] = None,
     limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE_SIZE)] = service.PAGE_SIZE,
 ) -> Response:
     if fmt not in RENDERERS:
@@ -57,13 +64,20 @@ def get_feed(
     start, end = service.resolve_period(period)
     if after and before:
         raise ProblemError(400, "Give either 'after' or 'before', not both.")
-    query = FeedQuery(scope.slug, start, end, level, meeting_type, campaign,
-                      only_canonical=not duplicates)
-    filters = {key: value for key, value in (
-        ("level", level), ("meeting_type", meeting_type), ("campaign", campaign),
-        ("duplicates", None if duplicates else "false"),
-        ("limit", None if limit == service.PAGE_SIZE else str(limit)),
-    ) if value}
+    query = FeedQuery(
+        scope.slug, start, end, level, meeting_type, campaign, only_canonical=not duplicates
+    )
+    filters = {
+        key: value
+        for key, value in (
+            ("level", level),
+            ("meeting_type", meeting_type),
+            ("campaign", campaign),
+            ("duplicates", None if duplicates else "false"),
+            ("limit", None if limit == service.PAGE_SIZE else str(limit)),
+        )
+        if value
+    }
     path = f"/v1/feeds/{scope.slug}/{period}"
 
     def url(suffix: str = fmt, **cursor: str) -> str:
@@ -76,12 +90,22 @@ def get_feed(
     # that changes the entries, so a page is never older than the ETag it is cached under.
     with get_engine().connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         version, last_modified = repository.feed_version(connection, scope.slug)
-        etag = make_etag("feed", get_settings().database_url, base_url, version, path, fmt,
-                         sorted(filters.items()), after, before)
+        etag = make_etag(
+            "feed",
+            get_settings().database_url,
+            base_url,
+            version,
+            path,
+            fmt,
+            sorted(filters.items()),
+            after,
+            before,
+        )
 
         def build() -> tuple[bytes, str]:
-            page = service.feed_page(connection, query, fmt, base_url, after=after,
-                                     before=before, limit=limit)
+            page = service.feed_page(
+                connection, query, fmt, base_url, after=after, before=before, limit=limit
+            )
             title = labels.period_label(period)
             document = FeedDocument(
                 id=url("atom"),
@@ -90,8 +114,9 @@ def get_feed(
                     f"Hội nghị sơ kết, tổng kết, giao ban công tác dân vận của {scope.name}, "
                     f"{title} và các kỳ nằm trong đó."
                 ),
-                self_url=url(**({"after": after} if after else
-                                {"before": before} if before else {})),
+                self_url=url(
+                    **({"after": after} if after else {"before": before} if before else {})
+                ),
                 home_page_url=f"{base_url}/provinces/{scope.slug}",
                 first_url=url(),
                 next_url=url(after=page.next_cursor) if page.next_cursor else None,
@@ -101,13 +126,18 @@ def get_feed(
             )
             return RENDERERS[fmt](document), MEDIA_TYPES[fmt]
 
-        return conditional_response(request, etag, last_modified, build,
-                                    service.render_cache)
+        return conditional_response(request, etag, last_modified, build, service.render_cache)
 
 
-@router.get("/feeds.opml", summary="Every feed that has entries, as OPML 2.0",
-            responses={200: {"content": {"text/x-opml": {}}}, 304: {"description": "Not modified"},
-                       503: PROBLEM_RESPONSES[503]})
+@router.get(
+    "/feeds.opml",
+    summary="Every feed that has entries, as OPML 2.0",
+    responses={
+        200: {"content": {"text/x-opml": {}}},
+        304: {"description": "Not modified"},
+        503: PROBLEM_RESPONSES[503],
+    },
+)
 def get_opml(request: Request, session: SessionDep, base_url: BaseUrlDep) -> Response:
     version, last_modified = repository.global_version(session)
     etag = make_etag("opml", get_settings().database_url, base_url, version)

@@ -24,8 +24,10 @@ from danvan_shared.settings import get_settings
 router = APIRouter(tags=["pages"], default_response_class=HTMLResponse)
 templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
 templates.env.globals.update(
-    period_label=labels.period_label, meeting_label=labels.meeting_label,
-    level_label=labels.level_label, date_label=labels.date_label,
+    period_label=labels.period_label,
+    meeting_label=labels.meeting_label,
+    level_label=labels.level_label,
+    date_label=labels.date_label,
 )
 HEAT_LEVELS = 5
 
@@ -47,8 +49,11 @@ def _counts(session: Session) -> list[tuple[str, str, int, int]]:
 
 
 @router.get("/", summary="Dashboard: provinces × periods")
-def dashboard(request: Request, session: SessionDep,
-              boundary: Annotated[Literal["old", "2025"], Query()] = "old") -> HTMLResponse:
+def dashboard(
+    request: Request,
+    session: SessionDep,
+    boundary: Annotated[Literal["old", "2025"], Query()] = "old",
+) -> HTMLResponse:
     counts = _counts(session)
     cells: dict[str, dict[str, int]] = defaultdict(dict)
     for feed, key, entries, _meetings in counts:
@@ -56,19 +61,38 @@ def dashboard(request: Request, session: SessionDep,
     periods = sorted({key for _feed, key, _e, _m in counts}, key=_period_order)
     national = provinces.scope(provinces.NATIONAL)
     rows = [national, *provinces.scopes_for_boundary(boundary)]
-    peak = max((count for feed, row in cells.items() if feed != provinces.NATIONAL
-                for count in row.values()), default=1)
+    peak = max(
+        (
+            count
+            for feed, row in cells.items()
+            if feed != provinces.NATIONAL
+            for count in row.values()
+        ),
+        default=1,
+    )
     covered = sum(1 for scope in rows[1:] if scope and cells.get(scope.slug))
-    return templates.TemplateResponse(request, "dashboard.html", {
-        "boundary": boundary, "periods": periods, "rows": rows, "cells": cells,
-        "peak": peak, "heat_levels": HEAT_LEVELS, "covered": covered,
-        "province_count": len(rows) - 1,
-        "total": sum(cells.get(provinces.NATIONAL, {}).values()),
-    })
+    return templates.TemplateResponse(
+        request,
+        "dashboard.html",
+        {
+            "boundary": boundary,
+            "periods": periods,
+            "rows": rows,
+            "cells": cells,
+            "peak": peak,
+            "heat_levels": HEAT_LEVELS,
+            "covered": covered,
+            "province_count": len(rows) - 1,
+            "total": sum(cells.get(provinces.NATIONAL, {}).values()),
+        },
+    )
 
 
-@router.get("/provinces/{province}", summary="A province: timeline, chairs, campaigns, feeds",
-            responses={404: PROBLEM_RESPONSES[404]})
+@router.get(
+    "/provinces/{province}",
+    summary="A province: timeline, chairs, campaigns, feeds",
+    responses={404: PROBLEM_RESPONSES[404]},
+)
 def province_page(request: Request, session: SessionDep, province: str) -> HTMLResponse:
     scope = service.resolve_scope(province)
     entries = repository.timeline(session, scope.slug)
@@ -87,18 +111,29 @@ def province_page(request: Request, session: SessionDep, province: str) -> HTMLR
         documents.update(document["text"] for document in entry.documents)
     keys = {key for key in by_period if key} | {key[:4] for key in by_period if key}
     feed_periods = sorted(keys, key=_period_order, reverse=True)
-    timeline = sorted(by_period.items(), key=lambda item: _period_order(item[0] or "0"),
-                      reverse=True)
-    return templates.TemplateResponse(request, "province.html", {
-        "scope": scope, "timeline": timeline, "count": len(entries),
-        "chairs": [(name, chair_titles.get(name, ""), n) for name, n in chairs.most_common(20)],
-        "campaigns": campaigns.most_common(20), "documents": documents.most_common(20),
-        "feed_periods": feed_periods,
-    })
+    timeline = sorted(
+        by_period.items(), key=lambda item: _period_order(item[0] or "0"), reverse=True
+    )
+    return templates.TemplateResponse(
+        request,
+        "province.html",
+        {
+            "scope": scope,
+            "timeline": timeline,
+            "count": len(entries),
+            "chairs": [(name, chair_titles.get(name, ""), n) for name, n in chairs.most_common(20)],
+            "campaigns": campaigns.most_common(20),
+            "documents": documents.most_common(20),
+            "feed_periods": feed_periods,
+        },
+    )
 
 
-@router.get("/reports/{report_id}", summary="A report with its extracted entities highlighted",
-            responses={404: PROBLEM_RESPONSES[404]})
+@router.get(
+    "/reports/{report_id}",
+    summary="A report with its extracted entities highlighted",
+    responses={404: PROBLEM_RESPONSES[404]},
+)
 def report_page(request: Request, session: SessionDep, report_id: uuid.UUID) -> HTMLResponse:
     report, row = repository.report_and_extraction(session, report_id)
     if report is None:
@@ -112,14 +147,22 @@ def report_page(request: Request, session: SessionDep, report_id: uuid.UUID) -> 
     text = report_text(report, extraction) if extraction else report.body
     parts = segments(text, extraction) if extraction else []
     entries = repository.entries_of_report(session, report_id)
-    kinds = sorted({part.kind for part in parts if part.kind},
-                   key=list(KIND_LABELS).index)
-    return templates.TemplateResponse(request, "report.html", {
-        "report": report, "extraction": extraction, "segments": parts,
-        "kinds": [(kind, KIND_LABELS[kind]) for kind in kinds],
-        "entries": entries,
-        "feed_titles": {entry.feed: scope.title for entry in entries
-                        if (scope := provinces.scope(entry.feed)) is not None},
-        "chairs": extraction.chairs() if extraction else [],
-        "plain_text": text if not parts else None,
-    })
+    kinds = sorted({part.kind for part in parts if part.kind}, key=list(KIND_LABELS).index)
+    return templates.TemplateResponse(
+        request,
+        "report.html",
+        {
+            "report": report,
+            "extraction": extraction,
+            "segments": parts,
+            "kinds": [(kind, KIND_LABELS[kind]) for kind in kinds],
+            "entries": entries,
+            "feed_titles": {
+                entry.feed: scope.title
+                for entry in entries
+                if (scope := provinces.scope(entry.feed)) is not None
+            },
+            "chairs": extraction.chairs() if extraction else [],
+            "plain_text": text if not parts else None,
+        },
+    )
