@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .scan import LETTER, after_boundary
+
 _KIND_WORDS = {
     "phong trao": "movement",
     "cuoc van dong": "campaign",
@@ -18,7 +20,7 @@ _KIND_WORDS = {
     "chu de": "programme",
 }
 _CAMPAIGN = re.compile(
-    r"(?<![a-z])(?P<kind>phong trao(?: thi dua)?|cuoc van dong|mo hinh|chuong trinh|chu de"
+    r"(?P<kind>phong trao(?: thi dua)?|cuoc van dong|mo hinh|chuong trinh|chu de"
     r"(?: cong tac dan van)?(?: nam (?:19|20)\d\d)?)\s*:?\s*"
     r"[\"“”«„]\s*(?P<name>[^\"“”«»„\n]{2,160}?)\s*[\"“”»]"
 )
@@ -34,7 +36,7 @@ class FoundCampaign:
 
 def find_campaigns(norm: str, folded: str) -> list[FoundCampaign]:
     found: dict[str, FoundCampaign] = {}
-    for match in _CAMPAIGN.finditer(folded):
+    for match in after_boundary(_CAMPAIGN, folded, LETTER):
         kind_words = match.group("kind")
         kind = next((v for k, v in _KIND_WORDS.items() if kind_words.startswith(k)), "movement")
         start, end = match.start("name"), match.end("name")

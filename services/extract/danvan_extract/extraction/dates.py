@@ -25,6 +25,7 @@ _WORDED_DATE = re.compile(
 _ISO_DATE = re.compile(
     r"(?<![\d/.-])(?P<year>(?:19|20)\d{2})-(?P<month>[01]\d)(?:-(?P<day>[0-3]\d))?(?![\d-])"
 )
+_DIGIT = re.compile(r"\d")
 _TIME = re.compile(r"(?<!\d)([0-2]?\d):([0-5]\d)(?::([0-5]\d))?(?!\d)")
 
 
@@ -62,7 +63,14 @@ def find_dates(folded: str, start: int = 0, end: int | None = None) -> list[Foun
     end = len(folded) if end is None else end
     found: list[FoundDate] = []
     taken: list[tuple[int, int]] = []
-    for pattern in (_WORDED_DATE, _NUMERIC_DATE, _ISO_DATE):
+    if not _DIGIT.search(folded, start, end):  # every date has a digit: skip the scans
+        return found
+    patterns = [_NUMERIC_DATE]
+    if folded.find("thang", start, end) >= 0:
+        patterns.insert(0, _WORDED_DATE)
+    if folded.find("-", start, end) >= 0:
+        patterns.append(_ISO_DATE)
+    for pattern in patterns:
         for match in pattern.finditer(folded, start, end):
             day_text = match.group("day")
             day = int(day_text) if day_text else None

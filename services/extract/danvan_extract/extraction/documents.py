@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .scan import after_boundary
+
 _KINDS = (
     r"Nghị quyết|Chỉ thị|Quyết định|Quy định|Kết luận|Kế hoạch|Hướng dẫn|Chương trình hành động"
     r"|Chương trình|Thông báo|Công văn|Nghị định|Thông tư|Pháp lệnh|Quy chế|Đề án"
@@ -29,12 +31,12 @@ _DOCUMENT = re.compile(
     r"(?:\s*(?:của [^,;.()]{0,60}?)?\s*\((?P<term>khóa\s+[XVIL]+)\))?",
 )
 _NAMED_LAW = re.compile(
-    r"(?<!\w)Luật(?: số)?\s+(?P<name>[A-ZĐÀ-Ỹ][^,.;:()\n]{3,80}?)"
+    r"Luật(?: số)?\s+(?P<name>[A-ZĐÀ-Ỹ][^,.;:()\n]{3,80}?)"
     r"(?=\s*(?:[,.;:()\n]|năm\s+(?:19|20)\d\d|$))"
 )
-_NAMED_KIND = re.compile(
-    r"(?<!\w)(?P<kind>" + _KINDS + r")\s+(?:số\s+)?(?P<number>\d{1,4})(?![\d/-])"
-)
+_NAMED_KIND = re.compile(r"(?P<kind>" + _KINDS + r")\s+(?:số\s+)?(?P<number>\d{1,4})(?![\d/-])")
+
+_WORD_CHAR = re.compile(r"\w")
 
 
 @dataclass
@@ -91,7 +93,7 @@ def find_documents(norm: str) -> list[FoundDocument]:
             )
         )
         taken.append((match.start(), match.end()))
-    for match in _NAMED_KIND.finditer(norm):
+    for match in after_boundary(_NAMED_KIND, norm, _WORD_CHAR):
         if any(s <= match.start() < e for s, e in taken):
             continue
         found.append(
@@ -106,7 +108,7 @@ def find_documents(norm: str) -> list[FoundDocument]:
                 match.end(),
             )
         )
-    for match in _NAMED_LAW.finditer(norm):
+    for match in after_boundary(_NAMED_LAW, norm, _WORD_CHAR):
         name = match.group("name").strip()
         found.append(
             FoundDocument(

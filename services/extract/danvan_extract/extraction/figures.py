@@ -11,8 +11,11 @@ import re
 from dataclasses import dataclass
 
 _NUMBER = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?"
+# The first digit comes first so ``re`` scans for digits in C; the look-behind after it
+# says what the usual leading ``(?<![\w.,/-])`` says.
 _FIGURE = re.compile(
-    r"(?<![\w.,/-])(?=\d)(?P<value>" + _NUMBER + r")(?:/(?P<total>" + _NUMBER + r"))?"
+    r"(?P<value>\d(?<![\w.,/-]\d)(?:\d{0,2}(?:\.\d{3})+(?:,\d+)?|\d*(?:,\d+)?))"
+    r"(?:/(?P<total>" + _NUMBER + r"))?"
     r"(?:\s*(?P<percent>%)|\s+(?P<unit>(?:[^\W\d_]+)(?:\s+[^\W\d_]+){0,2}))?"
 )
 _NOT_UNITS = {"tháng", "năm", "ngày", "giờ", "quý", "và", "của", "đến", "từ"}

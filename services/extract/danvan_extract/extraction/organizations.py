@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .folding import fold_same_length
+from .scan import WORD, after_boundary
+
 ABBREVIATIONS: dict[str, str] = {
     "MTTQVN": "Mặt trận Tổ quốc Việt Nam",
     "UBMTTQVN": "Ủy ban Mặt trận Tổ quốc Việt Nam",
@@ -38,25 +41,24 @@ ABBREVIATIONS: dict[str, str] = {
     "TNCS": "Thanh niên Cộng sản",
     "CHQS": "Chỉ huy quân sự",
 }
+# No leading look-behind (see ``scan.py``): the boundary before is checked per match.
 _ABBREVIATION = re.compile(
-    r"(?<![\wĐƯ])("
-    + "|".join(sorted(map(re.escape, ABBREVIATIONS), key=len, reverse=True))
-    + r")(?![\wĐƯ])"
+    r"(?:" + "|".join(sorted(map(re.escape, ABBREVIATIONS), key=len, reverse=True)) + r")(?![\wĐƯ])"
 )
 _ORG_HEAD = (
-    r"Ban Dân vận|Ban Thường vụ|Ban Chấp hành|Ban Tuyên giáo(?: và Dân vận)?|Ban Tổ chức"
-    r"|Ban Nội chính|Ban Cán sự Đảng|Ủy ban Mặt trận Tổ quốc(?: Việt Nam)?|Mặt trận Tổ quốc"
-    r"(?: Việt Nam)?|Ủy ban nhân dân|Hội đồng nhân dân|Hội Cựu chiến binh|Hội Nông dân"
-    r"|Hội Liên hiệp Phụ nữ|Đoàn Thanh niên(?: Cộng sản Hồ Chí Minh)?|Liên đoàn Lao động"
-    r"|Hội đồng công tác quần chúng|Đảng ủy|Khối dân vận|Bộ Chỉ huy quân sự|Công an"
+    r"ban dan van|ban thuong vu|ban chap hanh|ban tuyen giao(?: va dan van)?|ban to chuc"
+    r"|ban noi chinh|ban can su dang|uy ban mat tran to quoc(?: viet nam)?|mat tran to quoc"
+    r"(?: viet nam)?|uy ban nhan dan|hoi dong nhan dan|hoi cuu chien binh|hoi nong dan"
+    r"|hoi lien hiep phu nu|doan thanh nien(?: cong san ho chi minh)?|lien doan lao dong"
+    r"|hoi dong cong tac quan chung|dang uy|khoi dan van|bo chi huy quan su|cong an"
 )
+# Matched on the folded text (no IGNORECASE, a literal first character: a fast scan);
+# the name must start with a capital in the text.
 _ORG = re.compile(
-    r"(?=[BUMHĐKCỦbumhđkcủ])(?:"
-    + _ORG_HEAD
-    + r")(?:\s+(?:Trung ương|Tỉnh ủy|Thành ủy|Huyện ủy|Quận ủy|Thị ủy"
-    r"|tỉnh|thành phố|huyện|quận|thị xã|xã|phường|thị trấn)(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){0,3})?",
-    re.IGNORECASE,
+    r"(?:" + _ORG_HEAD + r")(?:\s+(?:trung uong|tinh uy|thanh uy|huyen uy|quan uy|thi uy"
+    r"|tinh|thanh pho|huyen|quan|thi xa|xa|phuong|thi tran)(?:\s+[a-z]\w*){0,3})?"
 )
+_ABBREVIATION_WORD = re.compile(r"(?<![\wĐƯ])(" + _ABBREVIATION.pattern[3:])
 
 
 @dataclass
@@ -68,22 +70,25 @@ class FoundOrganization:
 
 
 def _expand(text: str) -> str:
-    return _ABBREVIATION.sub(lambda match: ABBREVIATIONS[match.group(1)], text)
+    return _ABBREVIATION_WORD.sub(lambda match: ABBREVIATIONS[match.group(1)], text)
 
 
-def find_organizations(norm: str, limit: int = 200) -> list[FoundOrganization]:
+def find_organizations(
+    norm: str, limit: int = 200, folded: str | None = None
+) -> list[FoundOrganization]:
+    """Named bodies ("Ban Dân vận Huyện ủy …") and expanded abbreviations (MTTQ, UBND …)."""
+    folded = fold_same_length(norm) if folded is None else folded[: len(norm)]
     found: list[FoundOrganization] = []
-    for match in _ORG.finditer(norm):
-        if not match.group(0)[:1].isupper():
+    for match in _ORG.finditer(folded):
+        start, end = match.span()
+        if not norm[start].isupper():
             continue
-        found.append(FoundOrganization(match.group(0).strip(), None, match.start(), match.end()))
+        found.append(FoundOrganization(norm[start:end].strip(), None, start, end))
         if len(found) >= limit:
             break
-    for match in _ABBREVIATION.finditer(norm):
+    for match in after_boundary(_ABBREVIATION, norm, WORD):
         found.append(
-            FoundOrganization(
-                ABBREVIATIONS[match.group(1)], match.group(1), match.start(), match.end()
-            )
+            FoundOrganization(ABBREVIATIONS[match.group(0)], match.group(0), *match.span())
         )
         if len(found) >= 2 * limit:
             break

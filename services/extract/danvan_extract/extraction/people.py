@@ -9,234 +9,42 @@ read separately and never become officials.
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections.abc import Set
 from dataclasses import dataclass, field
 
+from .family_names import FAMILY_NAMES, WRITTEN_FAMILY_NAMES
+from .folding import fold_same_length
 from .sentences import Sentence
 
-FAMILY_NAMES = [
-    "nguyen",
-    "tran",
-    "le",
-    "pham",
-    "hoang",
-    "huynh",
-    "phan",
-    "vu",
-    "vo",
-    "dang",
-    "bui",
-    "do",
-    "ho",
-    "ngo",
-    "duong",
-    "ly",
-    "ha",
-    "doan",
-    "trinh",
-    "dinh",
-    "lam",
-    "mai",
-    "truong",
-    "cao",
-    "luu",
-    "chau",
-    "thai",
-    "ton",
-    "quach",
-    "kieu",
-    "tang",
-    "luong",
-    "la",
-    "mac",
-    "van",
-    "trieu",
-    "giang",
-    "khuc",
-    "lu",
-    "tieu",
-    "thach",
-    "dieu",
-    "au",
-    "nong",
-    "vi",
-    "lo",
-    "hua",
-    "cu",
-    "to",
-    "chu",
-    "tong",
-    "tat",
-    "kim",
-    "mong",
-    "bach",
-    "phung",
-    "nghiem",
-    "quan",
-    "khong",
-    "lai",
-    "thieu",
-    "man",
-    "ong",
-    "banh",
-    "che",
-    "dao",
-    "doan",
-    "dam",
-    "diep",
-    "han",
-    "hau",
-    "hong",
-    "khuat",
-    "lieu",
-    "nhu",
-    "ninh",
-    "phi",
-    "phuong",
-    "quang",
-    "son",
-    "tao",
-    "than",
-    "thi",
-    "tieu",
-    "tran",
-    "trang",
-    "ung",
-    "uong",
-    "vuong",
-    "xa",
-    "y",
-    "k",
-    "ksor",
-    "ro",
-    "rah",
-    "siu",
-    "ma",
-    "sung",
-    "giang",
-    "vang",
-    "mua",
-    "thao",
-    "hang",
-    "lu",
-]
-_FAMILY = re.compile(
-    r"(?<![a-z0-9'])(?:" + "|".join(sorted(set(FAMILY_NAMES), key=len, reverse=True)) + r")(?=[ '])"
-)
-# The same family names as written, to tell "Trương" (a name) from "Trưởng" (a title).
-WRITTEN_FAMILY_NAMES = frozenset(
-    [
-        "nguyễn",
-        "trần",
-        "lê",
-        "phạm",
-        "hoàng",
-        "huỳnh",
-        "phan",
-        "vũ",
-        "võ",
-        "đặng",
-        "bùi",
-        "đỗ",
-        "hồ",
-        "ngô",
-        "dương",
-        "lý",
-        "hà",
-        "đoàn",
-        "trịnh",
-        "đinh",
-        "lâm",
-        "mai",
-        "trương",
-        "cao",
-        "lưu",
-        "châu",
-        "thái",
-        "tôn",
-        "quách",
-        "kiều",
-        "tăng",
-        "lương",
-        "la",
-        "lã",
-        "mạc",
-        "văn",
-        "triệu",
-        "giang",
-        "khúc",
-        "lữ",
-        "tiêu",
-        "thạch",
-        "điểu",
-        "âu",
-        "nông",
-        "vi",
-        "lò",
-        "hứa",
-        "cù",
-        "tô",
-        "chu",
-        "tống",
-        "tất",
-        "kim",
-        "mông",
-        "bạch",
-        "phùng",
-        "nghiêm",
-        "quan",
-        "khổng",
-        "lại",
-        "thiều",
-        "mẫn",
-        "ông",
-        "bành",
-        "chế",
-        "đào",
-        "đàm",
-        "diệp",
-        "hàn",
-        "hầu",
-        "hồng",
-        "khuất",
-        "liễu",
-        "như",
-        "ninh",
-        "phí",
-        "phương",
-        "quang",
-        "sơn",
-        "tạ",
-        "thân",
-        "thi",
-        "trang",
-        "ứng",
-        "uông",
-        "vương",
-        "y",
-        "k",
-        "ksor",
-        "rơ",
-        "rah",
-        "siu",
-        "mã",
-        "sùng",
-        "vàng",
-        "mùa",
-        "thào",
-        "hàng",
-        "lục",
-        "đồng",
-        "đậu",
-        "lò",
-        "lương",
-        "võ",
-        "vi",
-        "ma",
-        "đàm",
-        "giáp",
+
+def _capitals() -> str:
+    """A character class of the capitals that fold to a Latin letter (A, Đ, Ấ, Ỹ …)."""
+    chars = [
+        chr(c)
+        for c in range(0x41, 0x2000)
+        if chr(c).isupper() and "a" <= fold_same_length(chr(c)) <= "z"
     ]
+    return "[" + "".join(re.escape(c) for c in chars) + "]"
+
+
+# A family name starts with a capital in the text: scanning capitals (a few per sentence)
+# and looking the folded word up is much cheaper than an alternation over every syllable.
+_CAPITAL = re.compile(_capitals())
+_LETTERS = re.compile(r"[a-z]+")
+_NAME_WORD = re.compile(r"[^\W\d_][^\W\d_'’]*(?:['’][^\W\d_]+)?")
+_WORD_BEFORE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789'")
+_LIST_BEFORE = re.compile(r"[,;:]\s*$")
+_LIST_AFTER = re.compile(r"\s*[,;.\-–]")
+_ROLE_ORDER = ["chair", "director", "speaker", "attendee"]
+# Where a title written after a name ends (the earliest of these).
+_TITLE_STOP = re.compile(
+    r";|\.\s|\(|(?<![a-z])(?:chu tri|du va|den du|toi du|phat bieu"
+    r"|da |cho rang|nhan manh|yeu cau|bao cao|lam truong doan)"
 )
+_LOWER_TAIL = re.compile(r" ([^\W\d_]{1,7})(?=\s*[,\-–])")
+
 _RANK = (
     r"(?:dai tuong|thuong tuong|trung tuong|thieu tuong|dai ta|thuong ta|trung ta|thieu ta"
     r"|dai uy|thuong uy|trung uy|thieu uy)"
@@ -308,7 +116,7 @@ def _extend_name(norm: str, start: int, limit: int) -> int:
     """End of the capitalised words starting at ``start`` (at most 4 syllables)."""
     cursor, end, words = start, start, 0
     while words < 4 and cursor < limit:
-        match = re.compile(r"[^\W\d_][^\W\d_'’]*(?:['’][^\W\d_]+)?").match(norm, cursor)
+        match = _NAME_WORD.match(norm, cursor)
         if not match or not match.group(0)[0].isupper():
             break
         end = match.end()
@@ -322,17 +130,48 @@ def _extend_name(norm: str, start: int, limit: int) -> int:
 
 def _lowercase_tail(norm: str, end: int) -> int:
     """Accept one trailing lower-case syllable before a title ("Hà Đức tập, Phó …")."""
-    match = re.compile(r" ([^\W\d_]{1,7})(?=\s*[,\-–])").match(norm, end)
+    match = _LOWER_TAIL.match(norm, end)
     return match.end() if match and match.group(1).islower() else end
 
 
+def family_name_starts(norm: str, folded: str) -> list[tuple[int, int]]:
+    """(start, end) of every capitalised family name in the text, in order."""
+    found: list[tuple[int, int]] = []
+    size = len(folded)
+    for capital in _CAPITAL.finditer(norm):
+        start = capital.start()
+        if start and folded[start - 1] in _WORD_BEFORE:
+            continue
+        letters = _LETTERS.match(folded, start)
+        if letters is None:
+            continue
+        end = letters.end()
+        if end >= size or folded[end] not in " '" or letters.group() not in FAMILY_NAMES:
+            continue
+        if norm[start:end].lower() in WRITTEN_FAMILY_NAMES:
+            found.append((start, end))
+    return found
+
+
 def find_people(
-    norm: str, folded: str, sentences: list[Sentence], excluded: set[str]
+    norm: str,
+    folded: str,
+    sentences: list[Sentence],
+    excluded: Set[str],
+    family_starts: list[tuple[int, int]] | None = None,
 ) -> list[FoundPerson]:
-    """Officials mentioned in ``sentences`` (already split), merged by folded name."""
+    """Officials mentioned in ``sentences`` (already split, in order), merged by folded name."""
     people: dict[str, FoundPerson] = {}
+    starts = family_name_starts(norm, folded) if family_starts is None else family_starts
+    positions = [start for start, _ in starts]
     for sentence in sentences:
-        mentions = _names_in(norm, folded, sentence.start, sentence.end, excluded)
+        first = bisect.bisect_left(positions, sentence.start)
+        if first >= len(positions) or positions[first] >= sentence.end:
+            continue
+        last = bisect.bisect_left(positions, sentence.end, first)
+        mentions = _names_in(
+            norm, folded, sentence.start, sentence.end, excluded, starts[first:last]
+        )
         if not mentions:
             continue
         triggers = [
@@ -340,13 +179,14 @@ def find_people(
             for m in _TRIGGERS.finditer(folded, sentence.start, sentence.end)
             if m.lastgroup != "chair" or _CHAIRS_MEETING.match(folded, m.end())
         ]
+        mention_starts = [m[0] for m in mentions]
         for start, end, honorific in mentions:
             name = proper_case(norm[start:end])
             key = folded[start:end]
             titles = _titles_after(norm, folded, end, sentence.end) or _title_before(
                 norm, start, sentence.start
             )
-            role = _role_for(folded, start, end, triggers, [m[0] for m in mentions])
+            role = _role_for(folded, start, end, triggers, mention_starts)
             person = people.setdefault(key, FoundPerson(name=name, key=key))
             person.spans.append((start, end))
             if not person.name[-1:].isupper() and name != person.name and norm[start:end] == name:
@@ -361,20 +201,22 @@ def find_people(
     for person in people.values():
         if not person.roles:
             person.roles.append("attendee")
-        person.roles.sort(key=["chair", "director", "speaker", "attendee"].index)
+        person.roles.sort(key=_ROLE_ORDER.index)
     return list(people.values())
 
 
 def _names_in(
-    norm: str, folded: str, start: int, end: int, excluded: set[str]
+    norm: str,
+    folded: str,
+    start: int,
+    end: int,
+    excluded: Set[str],
+    candidates: list[tuple[int, int]],
 ) -> list[tuple[int, int, bool]]:
     found: list[tuple[int, int, bool]] = []
     last_end = start
-    for match in _FAMILY.finditer(folded, start, end):
-        name_start = match.start()
-        if name_start < last_end or not norm[name_start].isupper():
-            continue
-        if norm[name_start : match.end()].lower() not in WRITTEN_FAMILY_NAMES:
+    for name_start, family_end in candidates:
+        if name_start < last_end or family_end >= end:
             continue
         name_end = _extend_name(norm, name_start, end)
         if name_end == name_start:
@@ -382,9 +224,7 @@ def _names_in(
         before = folded[max(start, name_start - 60) : name_start]
         honorific = bool(_HONORIFIC_BEFORE.search(before))
         listed = (
-            bool(found)
-            and bool(re.search(r"[,;:]\s*$", before))
-            and (name_start - found[-1][1] < 160)
+            bool(found) and bool(_LIST_BEFORE.search(before)) and (name_start - found[-1][1] < 160)
         )
         if honorific:
             name_end = _lowercase_tail(norm, name_end)
@@ -398,7 +238,7 @@ def _names_in(
         if not (honorific or followed_by_title or titled_before or listed):
             continue
         only_listed = listed and not (honorific or followed_by_title or titled_before)
-        if only_listed and not re.match(r"\s*[,;.\-–]", folded[name_end : name_end + 3]):
+        if only_listed and not _LIST_AFTER.match(folded, name_end, name_end + 3):
             continue
         found.append((name_start, name_end, honorific))
         last_end = name_end
@@ -411,17 +251,8 @@ def _titles_after(norm: str, folded: str, end: int, limit: int) -> list[str]:
     cursor = end
     while cursor < limit and norm[cursor] in " ,-–—:":
         cursor += 1
-    stop = limit
-    for pattern in (
-        r";",
-        r"\.\s",
-        r"\(",
-        r"(?<![a-z])(?:chu tri|du va|den du|toi du|phat bieu"
-        r"|da |cho rang|nhan manh|yeu cau|bao cao|lam truong doan)",
-    ):
-        found = re.compile(pattern).search(folded, cursor, limit)
-        if found:
-            stop = min(stop, found.start())
+    found = _TITLE_STOP.search(folded, cursor, limit)
+    stop = found.start() if found else limit
     text = norm[cursor:stop].strip(" ,-–—")
     if len(text) > 220:
         text = text[:220].rsplit(",", 1)[0]
@@ -476,38 +307,3 @@ def _enumerated(folded: str, end: int, trigger_start: int, later_names: list[int
         if not following or following[0] - semicolon > 30:
             return False
         cursor = following[0]
-
-
-_PHOTO = re.compile(r"(?<![a-z])(?:(?:tin|bai),?\s*)?anh(?: minh hoa)?\s*:\s*")
-
-
-def find_credits(
-    norm: str, folded: str, lines: list[tuple[int, int]]
-) -> list[tuple[str, str, int, int]]:
-    """Photo credits ("(Ảnh: Nguyễn Diễm)") and the closing byline: (role, name, start, end)."""
-    credits: list[tuple[str, str, int, int]] = []
-    for match in _PHOTO.finditer(folded):
-        name_end = match.end()
-        while name_end < len(norm) and norm[name_end] not in ")\n;" and name_end - match.end() < 40:
-            name_end += 1
-        name = norm[match.end() : name_end].strip(" .,")
-        if name and name[:1].isupper() and len(name.split()) <= 5:
-            role = (
-                "author"
-                if "tin" in match.group(0).lower() or "bai" in match.group(0)
-                else ("photographer")
-            )
-            credits.append((role, name, match.end(), match.end() + len(name)))
-    for line_start, line_end in reversed(lines[-4:]):
-        line = norm[line_start:line_end].strip()
-        words = line.split()
-        if (
-            2 <= len(words) <= 5
-            and len(line) <= 40
-            and all(w[:1].isupper() for w in words)
-            and (not line.endswith("."))
-        ):
-            offset = norm.index(line, line_start)
-            credits.append(("author", line, offset, offset + len(line)))
-            break
-    return credits

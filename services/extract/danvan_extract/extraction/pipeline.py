@@ -3,44 +3,30 @@
 The steps read the same prepared text (see ``text.py``): find the sentence that announces
 the meeting, judge relevance, read the holder, periods and date from it (falling back to
 the headline, the URL slug and the page date), then collect people, organisations,
-campaigns, documents and figures from the whole article.
+campaigns, documents and figures from the whole article (``assemble.py``).
+
+Each document is split into sentences and scanned for periods once; the lead, the
+candidate sentences' scores and the body's periods are shared by the steps that need them.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
-from functools import lru_cache
+from typing import Any
 
-from danvan_shared.extraction_schema import (
-    Campaign,
-    DateMention,
-    Document,
-    Extraction,
-    ExtractionWarning,
-    Figure,
-    Organization,
-    Period,
-    Person,
-    ProvinceRef,
-    Span,
-    Unit,
-    period_bounds_for_key,
-)
+from danvan_shared.extraction_schema import Extraction, ExtractionWarning
 
 from . import places
-from .campaigns import find_campaigns
+from .assemble import entity_fields, holder_fields, people_models, period_model, spans_of
 from .dates import find_page_date, find_url_date, find_url_years
-from .documents import find_documents
 from .events import event_key
-from .figures import find_figures
-from .organizations import find_organizations
-from .people import find_credits, find_people
 from .periods import FoundPeriod, find_periods
 from .relevance import REVIEW, judge
-from .resolve import Holder, TextView, resolve
-from .sentences import Sentence, lead_sentences, score_event_sentence, split_sentences
-from .text import PreparedText, html_to_article, prepare_text
+from .resolve import TextView, resolve
+from .sentences import Sentence, score_event_sentence, split_sentences
+from .text import MAX_TEXT_CHARS, PreparedText, html_to_article, prepare_text
 from .timing import (
     EventDate,
     fill_period_year,
@@ -49,9 +35,14 @@ from .timing import (
     resolve_event_date,
 )
 
-EXTRACTOR_VERSION = "2026.11.1"
+EXTRACTOR_VERSION = "2026.11.2"
 ANALYSIS_LIMIT = 60_000  # characters of article read for entities (reports are 2–10 KB)
+LEAD_CHARS = 1500  # the headline and lead paragraph: where the meeting is announced
+LEAD_SENTENCES = 8
 _MEETING_TYPES = {"so ket": "so_ket", "tong ket": "tong_ket", "giao ban": "giao_ban"}
+_NAMED_MEETING = re.compile(
+    r"(?:hoi nghi|cuoc hop|buoi hop)\s+(?:[a-z ]{0,25}?)(so ket|tong ket|giao ban)"
+)
 
 
 def extract_report(
@@ -61,10 +52,15 @@ def extract_report(
     url: str | None = None,
     title: str | None = None,
     published_at: datetime | None = None,
+    host_provinces: Mapping[str, str] | None = None,
 ) -> Extraction:
-    """Everything the rules conclude about one report. Never raises."""
+    """Everything the rules conclude about one report. Never raises.
+
+    ``host_provinces`` extends the built-in table of outlets whose host does not spell
+    their province (``{"sggp": "Hồ Chí Minh"}``: host label → province name).
+    """
     try:
-        return _extract(body, content_type, url, title, published_at)
+        return _extract(body, content_type, url, title, published_at, host_provinces)
     except Exception as error:  # a bug must not stop a batch: report it in the result
         return Extraction(
             relevant=False,
@@ -82,23 +78,14 @@ def _view(prepared: PreparedText, start: int, end: int, kind: str, in_body: bool
     return TextView(prepared.norm, prepared.folded, start, end, kind, in_body)
 
 
-def _spans(prepared: PreparedText, ranges: list[tuple[int, int]]) -> list[Span]:
-    out = []
-    for start, end in ranges:
-        a, b = prepared.to_original(start, end)
-        if 0 <= a <= b <= len(prepared.original):
-            out.append(Span.model_construct(start=a, end=b))  # checked above
-    return out
-
-
 def _title_view(prepared: PreparedText, title: str | None) -> TextView | None:
     if title:
-        folded_title = prepare_text(title).folded.strip()
+        external = prepare_text(title[:1000])
+        folded_title = external.folded.strip()
         if folded_title:
             index = prepared.folded.find(folded_title[:80], 0, 3000)
             if index >= 0:
                 return _view(prepared, index, index + len(folded_title[:80]), "title", True)
-            external = prepare_text(title)
             return _view(external, 0, len(external.norm), "title", False)
     if prepared.lines:
         start, end = prepared.lines[0]
@@ -108,24 +95,37 @@ def _title_view(prepared: PreparedText, title: str | None) -> TextView | None:
     return None
 
 
-@lru_cache(maxsize=1)
-def _place_keys() -> frozenset[str]:
-    gaz = places.gazetteer()
-    if gaz is None:
-        return frozenset()
-    return frozenset(gaz.province_name_keys()) | frozenset(gaz.district_name_keys())
+def _lead(prepared: PreparedText, sentences: list[Sentence]) -> list[Sentence]:
+    """The first sentences of the content (those in its first ``LEAD_CHARS`` characters)."""
+    norm = prepared.norm
+    lead: list[Sentence] = []
+    for sentence in sentences:
+        if sentence.start >= LEAD_CHARS or len(lead) >= LEAD_SENTENCES:
+            break
+        end = min(sentence.end, LEAD_CHARS)
+        while end > sentence.start and norm[end - 1].isspace():
+            end -= 1
+        if end - sentence.start >= 12:
+            lead.append(Sentence(sentence.start, end, "body"))
+    return lead
 
 
-def _extract(
-    body: str, content_type: str, url: str | None, title: str | None, published_at: datetime | None
-) -> Extraction:
-    body = body if isinstance(body, str) else str(body or "")
+def _read_input(
+    body: str, content_type: str, url: str | None, warnings: list[ExtractionWarning]
+) -> tuple[str, str | None, str | None, datetime | None]:
+    """(text, article_text, page_title, meta_date) of a submitted body, size-capped."""
     article_text: str | None = None
     page_title: str | None = None
     meta_date: datetime | None = None
     if "html" in (content_type or "").lower():
-        text, page_title, date_text = html_to_article(body, url)
-        article_text = text
+        text, page_title, date_text, simplified = html_to_article(body, url)
+        if simplified:
+            warnings.append(
+                ExtractionWarning(
+                    code="html_simplified",
+                    message="page too large for article detection: tags stripped instead",
+                )
+            )
         if date_text:
             try:
                 meta_date = datetime.fromisoformat(date_text[:19])
@@ -133,27 +133,53 @@ def _extract(
                 meta_date = None
     else:
         text = body
-    prepared = prepare_text(text)
+    if len(text) > MAX_TEXT_CHARS:
+        warnings.append(
+            ExtractionWarning(
+                code="input_truncated",
+                message=f"text of {len(text):,} characters read up to {MAX_TEXT_CHARS:,}",
+            )
+        )
+        text = text[:MAX_TEXT_CHARS]
+    if "html" in (content_type or "").lower():
+        article_text = text
+    return text, article_text, page_title, meta_date
+
+
+def _extract(
+    body: str,
+    content_type: str,
+    url: str | None,
+    title: str | None,
+    published_at: datetime | None,
+    host_provinces: Mapping[str, str] | None,
+) -> Extraction:
+    body = body if isinstance(body, str) else str(body or "")
     warnings: list[ExtractionWarning] = []
+    text, article_text, page_title, meta_date = _read_input(body, content_type, url, warnings)
+    prepared = prepare_text(text)
 
     page = find_page_date(prepared.folded, prepared.lines)
     published = published_at or (page[0] if page else None) or meta_date
-    url_places = places.read_url(url)
+    url_places = places.read_url(url, host_provinces)
     slug_prepared = prepare_text(url_places.slug_text)
     slug_view = _view(slug_prepared, 0, len(slug_prepared.norm), "url", False)
     title_view = _title_view(prepared, title or page_title)
 
-    lead = lead_sentences(prepared)
-    lead_views = [_view(prepared, s.start, s.end, "body", True) for s in lead]
+    full_end = min(len(prepared.norm), ANALYSIS_LIMIT)
+    sentences = split_sentences(prepared, 0, full_end)
+    body_periods = find_periods(prepared.folded, 0, full_end)
+    lead_views = [_view(prepared, s.start, s.end, "body", True) for s in _lead(prepared, sentences)]
     candidates = [
         v
         for v in lead_views
         if not (title_view and title_view.in_body and v.start == title_view.start)
     ]
+    scores = [score_event_sentence(v.folded[v.start : v.end]) for v in candidates]
     scored = sorted(
         (
-            (score_event_sentence(v.folded[v.start : v.end]) - 0.2 * i, i, v)
-            for i, v in enumerate(candidates)
+            (score - 0.2 * i, i, v)
+            for i, (score, v) in enumerate(zip(scores, candidates, strict=True))
         ),
         key=lambda item: (-item[0], item[1]),
     )
@@ -172,7 +198,6 @@ def _extract(
     elif event_view is None and REVIEW.search(slug_view.folded):
         primary = slug_view
 
-    full_end = min(len(prepared.norm), ANALYSIS_LIMIT)
     full = _view(prepared, 0, full_end, "body", True)
     lead_text = " ".join(v.folded[v.start : v.end] for v in ordered[:3] if v.kind != "url")
     verdict = judge(
@@ -187,9 +212,7 @@ def _extract(
         v for v in (title_view, slug_view) if v is not None and v is not primary
     ]
     holder_views += [
-        v
-        for v in candidates
-        if v is not primary and score_event_sentence(v.folded[v.start : v.end]) >= 3
+        v for v, score in zip(candidates, scores, strict=True) if v is not primary and score >= 3
     ]
     holder = resolve(holder_views, full, url_places)
     anchor = published
@@ -199,7 +222,7 @@ def _extract(
         anchor = datetime(url_date[0], url_date[1], 28)
     elif anchor is None and url_years:
         anchor = datetime(url_years[0], 12, 31)
-    reviewed, planned, inferred_period = _periods(primary, ordered, full, anchor)
+    reviewed, planned, inferred_period = _periods(primary, ordered, body_periods, anchor)
 
     date_ranges = [(primary.start, primary.end)] if primary.in_body else []
     date_ranges += [(v.start, v.end) for v in lead_views[:4] if v is not primary]
@@ -221,68 +244,67 @@ def _extract(
             ExtractionWarning(
                 code="event_date_inconsistent",
                 message=event.warning,
-                spans=_spans(prepared, [(event.start, event.end)]),
+                spans=spans_of(prepared, [(event.start, event.end)]),
             )
         )
 
-    sentences = split_sentences(prepared, 0, full_end)
-    extraction = Extraction(
-        relevant=verdict.relevant,
-        relevance_confidence=verdict.confidence,
-        extractor_version=EXTRACTOR_VERSION,
-        article_text=article_text,
-        title=(
+    period = period_model(reviewed, prepared, primary, inferred_period)
+    data: dict[str, Any] = {
+        "relevant": verdict.relevant,
+        "relevance_confidence": verdict.confidence,
+        "extractor_version": EXTRACTOR_VERSION,
+        "article_text": article_text,
+        "title": (
             title
             or page_title
             or (title_view.norm[title_view.start : title_view.end].strip() if title_view else None)
         ),
-        published_at=None if published_at else published,
-    )
-    if verdict.relevant:
-        extraction.meeting_type = meeting_type
-    _fill_holder(extraction, holder, prepared)
-    extraction.period = _period_model(reviewed, prepared, primary, inferred_period)
-    extraction.next_period = _period_model(planned, prepared, primary, False)
+        "published_at": None if published_at else published,
+        "meeting_type": meeting_type if verdict.relevant else None,
+        **holder_fields(holder, prepared),
+        "period": period,
+        "next_period": period_model(planned, prepared, primary, False),
+        "people": people_models(prepared, sentences),
+        **entity_fields(prepared, full_end, body_periods),
+        "warnings": warnings,
+    }
     if event:
-        extraction.event_date = event.value
-        extraction.event_date_detail = DateMention(
-            value=event.value,
-            year_inferred=event.year_inferred,
-            part_of_day=event.part_of_day,
-            text=prepared.norm[event.start : event.end],
-            spans=[] if event_from_url else _spans(prepared, [(event.start, event.end)]),
-            confidence=0.3 if event_from_url else 0.6 if event.year_inferred else 0.85,
-        )
-    extraction.people = _people(prepared, sentences)
-    _fill_entities(extraction, prepared, full_end)
-    extraction.warnings = warnings
-    if extraction.relevant:
-        extraction.event_key = event_key(
-            level=extraction.level,
+        data["event_date"] = event.value
+        data["event_date_detail"] = {
+            "value": event.value,
+            "year_inferred": event.year_inferred,
+            "part_of_day": event.part_of_day,
+            "text": prepared.norm[event.start : event.end],
+            "spans": [] if event_from_url else spans_of(prepared, [(event.start, event.end)]),
+            "confidence": 0.3 if event_from_url else 0.6 if event.year_inferred else 0.85,
+        }
+    if verdict.relevant:
+        unit = data.get("unit")
+        data["event_key"] = event_key(
+            level=holder.level,
             province_code=holder.province_code,
-            unit_name=extraction.unit.name if extraction.unit else None,
-            meeting_type=extraction.meeting_type,
-            period_key=extraction.period.key if extraction.period else None,
-            event_date=extraction.event_date,
+            unit_name=unit["name"] if unit else None,
+            meeting_type=data["meeting_type"],
+            period_key=period["key"] if period else None,
+            event_date=data.get("event_date"),
         )
-    return extraction
+    return Extraction.model_validate(data)
 
 
 def _meeting_type(views: list[TextView]) -> str | None:
     for view in views:
         match = REVIEW.search(view.folded, view.start, view.end)
         if match:
-            named = re.search(
-                r"(?:hoi nghi|cuoc hop|buoi hop)\s+(?:[a-z ]{0,25}?)"
-                r"(so ket|tong ket|giao ban)",
-                view.folded[view.start : view.end],
-            )
+            named = _NAMED_MEETING.search(view.folded, view.start, view.end)
             return _MEETING_TYPES[named.group(1) if named else match.group(1)]
     return None
 
 
 def _periods(
-    primary: TextView, ordered: list[TextView], full: TextView, published: datetime | None
+    primary: TextView,
+    ordered: list[TextView],
+    body_periods: list[FoundPeriod],
+    published: datetime | None,
 ) -> tuple[FoundPeriod | None, FoundPeriod | None, bool]:
     reviewed = planned = None
     for view in [primary, *ordered]:
@@ -290,15 +312,14 @@ def _periods(
         if reviewed:
             break
     if reviewed is None:
-        first_body = list(find_periods(full.folded, full.start, full.end))
-        reviewed = first_body[0] if first_body else None
+        reviewed = body_periods[0] if body_periods else None
     if reviewed is None:
         return None, planned, False
     elsewhere: list[FoundPeriod] = []
     if reviewed.year is None:  # only then is a same-kind mention elsewhere needed
         for view in ordered:
             elsewhere += find_periods(view.folded, view.start, view.end)
-        elsewhere += find_periods(full.folded, full.start, full.end)
+        elsewhere += body_periods
     inferred = fill_period_year(reviewed, planned, elsewhere, published, None)
     if planned is not None and planned.year is None and reviewed.year is not None:
         planned.year = reviewed.year + (
@@ -308,157 +329,3 @@ def _periods(
             else 0
         )
     return reviewed, planned, inferred
-
-
-def _period_model(
-    period: FoundPeriod | None, prepared: PreparedText, view: TextView, inferred: bool
-) -> Period | None:
-    if period is None:
-        return None
-    key = period.key()
-    if key is None:
-        key = f"?-{period.key_suffix or period.kind}"
-    bounds = period_bounds_for_key(key)
-    in_body = view.in_body and view.norm is prepared.norm
-    text = view.norm[period.start : period.end] if period.end <= len(view.norm) else ""
-    return Period(
-        key=key,
-        kind=period.kind,
-        year=period.year,
-        start=bounds[0] if bounds else None,
-        end=bounds[1] if bounds else None,
-        text=text.strip(),
-        spans=_spans(prepared, [(period.start, period.end)]) if in_body else [],
-        confidence=0.6 if inferred or period.year is None else 0.85,
-    )
-
-
-def _fill_holder(extraction: Extraction, holder: Holder, prepared: PreparedText) -> None:
-    extraction.level = holder.level
-    if holder.level == "central":
-        return
-    if holder.unit_name:
-        extraction.unit = Unit(
-            name=holder.unit_name,
-            kind=holder.unit_kind or "unknown",
-            code=holder.unit_code,
-            body=holder.body,
-            spans=_spans(prepared, holder.spans),
-            confidence=holder.confidence,
-        )
-    gaz = places.gazetteer()
-    if holder.province_code and gaz is not None:
-        province = gaz.province(holder.province_code)
-        if province is not None:
-            evidence = (
-                holder.evidence
-                if holder.evidence in ("text", "unit", "district", "url", "context")
-                else "context"
-            )
-            extraction.province = ProvinceRef(
-                code=province.code,
-                name=province.name,
-                slug=province.slug,
-                evidence=evidence,
-                confidence=0.9 if evidence in ("text", "district", "url") else 0.5,
-            )
-            try:
-                new = gaz.to_2025(province.code)
-                extraction.province_2025 = ProvinceRef(
-                    code=new.code,
-                    name=new.name,
-                    slug=new.slug,
-                    evidence=evidence,
-                    confidence=extraction.province.confidence,
-                )
-            except Exception:
-                extraction.province_2025 = None
-
-
-def _people(prepared: PreparedText, sentences: list[Sentence]) -> list[Person]:
-    credits = find_credits(prepared.norm, prepared.folded, prepared.lines)
-    credit_keys = {prepared.folded[s:e].strip() for _, _, s, e in credits}
-    found = find_people(prepared.norm, prepared.folded, _bounded(sentences), set(_place_keys()))
-    people = [
-        Person(
-            name=p.name,
-            titles=p.titles[:6],
-            roles=p.roles,
-            spans=_spans(prepared, p.spans),
-            confidence=p.confidence,
-        )
-        for p in found
-        if p.key not in credit_keys
-    ]
-    for role, name, start, end in credits:
-        people.append(
-            Person(
-                name=name,
-                roles=[role],
-                spans=_spans(prepared, [(start, end)]),
-                confidence=0.7,
-            )
-        )
-    return people
-
-
-def _bounded(sentences: list[Sentence], size: int = 1500) -> list[Sentence]:
-    """Long run-on "sentences" in pieces, so per-sentence work stays linear overall."""
-    out: list[Sentence] = []
-    for sentence in sentences:
-        for start in range(sentence.start, sentence.end, size):
-            out.append(Sentence(start, min(sentence.end, start + size), sentence.source))
-    return out
-
-
-def _fill_entities(extraction: Extraction, prepared: PreparedText, limit: int) -> None:
-    norm = prepared.norm[:limit]
-    organizations: dict[str, Organization] = {}
-    for org in find_organizations(norm):
-        key = org.name.lower()
-        if key in organizations:
-            organizations[key].spans.extend(_spans(prepared, [(org.start, org.end)]))
-            continue
-        organizations[key] = Organization(
-            name=org.name,
-            abbreviation=org.abbreviation,
-            spans=_spans(prepared, [(org.start, org.end)]),
-            confidence=0.8,
-        )
-    extraction.organizations = list(organizations.values())[:100]
-    extraction.campaigns = [
-        Campaign(
-            name=c.name,
-            kind=c.kind,
-            spans=_spans(prepared, [(c.start, c.end)]),
-            confidence=0.85,
-        )
-        for c in find_campaigns(norm, prepared.folded[:limit])
-    ][:50]
-    documents = find_documents(norm)[:100]
-    extraction.documents = [
-        Document(
-            text=d.text,
-            kind=d.kind,
-            number=d.number,
-            issuer=d.issuer,
-            date=d.date,
-            title=d.title,
-            spans=_spans(prepared, [(d.start, d.end)]),
-            confidence=0.85,
-        )
-        for d in documents
-    ]
-    excluded = [(d.start, d.end) for d in documents]
-    excluded += [(p.start, p.end) for p in find_periods(prepared.folded, 0, limit)]
-    extraction.figures = [
-        Figure(
-            text=f.text,
-            value=f.value,
-            total=f.total,
-            unit=f.unit,
-            spans=_spans(prepared, [(f.start, f.end)]),
-            confidence=0.7,
-        )
-        for f in find_figures(norm, excluded)
-    ][:100]

@@ -12,6 +12,7 @@ the province (``sggp`` is Hồ Chí Minh City's paper).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -63,6 +64,7 @@ HOST_AFFIXES = (
     "ca",
     "www",
 )
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _IGNORED_LABELS = {"www", "m", "vn", "gov", "com", "org", "net", "edu", "dcs", "info", "biz"}
 
 
@@ -203,11 +205,41 @@ class UrlPlaces:
     slug_text: str = ""  # the path, folded, with separators as spaces
 
 
+@lru_cache(maxsize=512)
+def province_code_named(name: str) -> str | None:
+    """The old province a configured name (any spelling or alias) or GSO code denotes."""
+    gaz = gazetteer()
+    if gaz is None or not name.strip():
+        return None
+    by_code = gaz.province(name.strip())
+    if by_code is not None:
+        return str(by_code.code)
+    province = gaz.province_named(name)
+    return str(province.code) if province else None
+
+
+def _configured_province(label: str, extra: Mapping[str, str] | None) -> str | None:
+    """The province the operator's table, else the built-in one, gives a host label."""
+    for table in (extra, HOST_PROVINCES):
+        name = table.get(label) if table else None
+        code = province_code_named(str(name)) if name else None
+        if code:
+            return code
+    return None
+
+
+def _whole_host_province(host: str, extra: Mapping[str, str] | None) -> str | None:
+    """An operator's entry for a whole host or domain ("thanhnien.vn", "news.abc.vn")."""
+    for key, name in (extra or {}).items():
+        domain = str(key).strip().lower().strip(".")
+        if "." in domain and (host == domain or host.endswith("." + domain)):
+            code = province_code_named(str(name))
+            if code:
+                return code
+    return None
+
+
 def _label_province(label: str, province_keys: dict[str, str]) -> str | None:
-    if label in HOST_PROVINCES:
-        gaz = gazetteer()
-        province = gaz.province_named(HOST_PROVINCES[label]) if gaz else None
-        return province.code if province else None
     best: tuple[int, str] | None = None
     for key, code in province_keys.items():
         if len(key) < 3 or key not in label:
@@ -262,8 +294,12 @@ def _commune_in(label: str, district_code: str | None) -> str | None:
     return matches[0].code if len(matches) == 1 else None
 
 
-def read_url(url: str | None) -> UrlPlaces:
-    """Province, district and commune named by a URL's host, and its folded path."""
+def read_url(url: str | None, host_provinces: Mapping[str, str] | None = None) -> UrlPlaces:
+    """Province, district and commune named by a URL's host, and its folded path.
+
+    ``host_provinces`` (host label or whole host → province name) is consulted before the
+    built-in ``HOST_PROVINCES`` table, for outlets whose host does not spell the province.
+    """
     places = UrlPlaces()
     if not url or len(url) > 4000:
         return places
@@ -273,17 +309,23 @@ def read_url(url: str | None) -> UrlPlaces:
         path = unquote(parts.path + " " + parts.query)
     except ValueError:
         return places
-    places.slug_text = re.sub(r"[^a-z0-9]+", " ", canon_key(path)).strip()
+    places.slug_text = _NOT_SLUG.sub(" ", canon_key(path)).strip()
     if gazetteer() is None:
         return places
     labels = [label for label in host.split(".") if label and label not in _IGNORED_LABELS]
     province_keys = _nospace_province_keys()
     province_at = None
-    for index in range(len(labels) - 1, -1, -1):
-        code = _label_province(labels[index], province_keys)
-        if code:
-            places.province_code, province_at = code, index
-            break
+    whole = _whole_host_province(host, host_provinces)
+    if whole:
+        places.province_code, province_at = whole, len(labels)
+    else:
+        for index in range(len(labels) - 1, -1, -1):
+            code = _configured_province(labels[index], host_provinces) or _label_province(
+                labels[index], province_keys
+            )
+            if code:
+                places.province_code, province_at = code, index
+                break
     below = labels[:province_at] if province_at is not None else labels
     if below:
         district = _district_in(below[-1], places.province_code)

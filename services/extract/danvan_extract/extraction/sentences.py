@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 from .text import PreparedText
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"“(]?[A-ZĐÀ-Ỹ0-9])|\n+")
+# A sentence ends at ". " before a capital or at line breaks. The pattern starts with the
+# character set so ``re`` scans for it in C; the break itself starts after the punctuation.
+_SENTENCE_END = re.compile(r"[.!?…\n](?:(?<=[.!?…])\s+(?=[\"“(]?[A-ZĐÀ-Ỹ0-9])|(?<=\n)\n*)")
 _ABBREVIATION_BEFORE = re.compile(r"(?:\b(?:TP|Tp|tp|Q|P|TS|ThS|PGS|GS|Đ/c|đ/c|TX|TT|H)\.)$")
 _REVIEW = re.compile(r"(?<![a-z])(so ket|tong ket|giao ban|so, tong ket)(?![a-z])")
 _MEETING = re.compile(r"(?<![a-z])(hoi nghi|cuoc hop|buoi hop|hop)(?![a-z])")
@@ -41,11 +43,10 @@ def split_sentences(
     sentences: list[Sentence] = []
     cursor = start
     for match in _SENTENCE_END.finditer(norm, start, end):
-        if match.group(0)[0] != "\n" and _ABBREVIATION_BEFORE.search(
-            norm, max(0, match.start() - 5), match.start()
-        ):
+        cut = match.start() if norm[match.start()] == "\n" else match.start() + 1
+        if norm[cut] != "\n" and _ABBREVIATION_BEFORE.search(norm, max(0, cut - 5), cut):
             continue
-        _append(sentences, norm, cursor, match.start())
+        _append(sentences, norm, cursor, cut)
         cursor = match.end()
     _append(sentences, norm, cursor, end)
     return sentences

@@ -117,23 +117,56 @@ def prepare_text(text: str) -> PreparedText:
     return PreparedText(original=text, norm=norm, folded=folded, offset_map=offset_map, lines=lines)
 
 
-_TAG = re.compile(r"<[^>]{0,2000}>")
-_SCRIPT = re.compile(r"<(script|style)\b[^>]{0,2000}>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+# Reports are 2–10 KB of text; beyond this the submitted text is cut (with a warning).
+MAX_TEXT_CHARS = 200_000
+# trafilatura's cost grows with the markup (~1.3 µs a character, far more with its date
+# search on): larger pages, once scripts and styles are gone, are stripped of tags instead.
+MAX_ARTICLE_HTML = 256_000
+# htmldate's extensive search runs dateparser over the page (seconds on hostile input);
+# the page date is read from the text anyway. A fixed max_date keeps the result pure.
+_DATE_PARAMS = {"original_date": True, "extensive_search": False, "max_date": "2100-01-01"}
+
+_TAG = re.compile(r"<[^<>]{0,2000}>")
 _BLOCK_TAG = re.compile(r"<\s*/?\s*(?:p|div|br|li|h[1-6]|tr|table|section|article)\b", re.I)
+_HIDDEN_OPEN = re.compile(r"<(script|style|noscript|svg|template)\b|<!--", re.IGNORECASE)
+_SPACES = re.compile(r"[ \t]+")
+
+
+def strip_hidden(html: str) -> str:
+    """The page without scripts, styles, comments and the like; linear in its length."""
+    lowered = html.lower()
+    pieces: list[str] = []
+    cursor = 0
+    for match in _HIDDEN_OPEN.finditer(lowered):
+        if match.start() < cursor:
+            continue  # inside an element already removed
+        pieces.append(html[cursor : match.start()])
+        tag = match.group(1)
+        closing = "-->" if tag is None else f"</{tag.lower()}"
+        close_at = lowered.find(closing, match.end())
+        if close_at < 0:
+            cursor = len(html)  # never closed: the rest is hidden too
+            break
+        end = lowered.find(">", close_at)
+        cursor = len(html) if end < 0 else end + 1
+        pieces.append(" ")
+    pieces.append(html[cursor:])
+    return "".join(pieces)
 
 
 def _strip_tags(html: str) -> str:
     import html as html_lib
 
-    text = _SCRIPT.sub(" ", html)
+    text = strip_hidden(html)
     text = _BLOCK_TAG.sub(lambda match: "\n" + match.group(0), text)
     text = _TAG.sub(" ", text)
     text = html_lib.unescape(text)
-    return re.sub(r"[ \t]+", " ", text)
+    return _SPACES.sub(" ", text)
 
 
-def html_to_article(html: str, url: str | None = None) -> tuple[str, str | None, str | None]:
-    """The article text, the page title and the page date string of an HTML page.
+def html_to_article(html: str, url: str | None = None) -> tuple[str, str | None, str | None, bool]:
+    """The article text, page title, page date string of an HTML page, and whether the page
+    was too large for article detection (its tags were stripped instead).
 
     trafilatura finds the main content and the metadata; when it fails or finds nothing
     (tiny pages, fragments), a plain tag strip keeps the words.
@@ -141,21 +174,29 @@ def html_to_article(html: str, url: str | None = None) -> tuple[str, str | None,
     title: str | None = None
     date_text: str | None = None
     body = ""
-    try:
-        import trafilatura
+    markup = html if len(html) <= MAX_ARTICLE_HTML else strip_hidden(html)
+    simplified = len(markup) > MAX_ARTICLE_HTML
+    if not simplified:
+        try:
+            import trafilatura
 
-        document = trafilatura.bare_extraction(
-            html, url=url, with_metadata=True, include_comments=False, favor_recall=True
-        )
-        if document is not None:
-            as_dict = document.as_dict() if hasattr(document, "as_dict") else dict(document)
-            body = str(as_dict.get("text") or "")
-            title = as_dict.get("title") or None
-            date_text = as_dict.get("date") or None
-    except Exception:  # trafilatura on hostile input: fall back, never raise
-        body = ""
+            document = trafilatura.bare_extraction(
+                markup,
+                url=url,
+                with_metadata=True,
+                include_comments=False,
+                favor_recall=True,
+                date_extraction_params=_DATE_PARAMS,
+            )
+            if document is not None:
+                as_dict = document.as_dict() if hasattr(document, "as_dict") else dict(document)
+                body = str(as_dict.get("text") or "")
+                title = as_dict.get("title") or None
+                date_text = as_dict.get("date") or None
+        except Exception:  # trafilatura on hostile input: fall back, never raise
+            body = ""
     if not body.strip():
-        body = _strip_tags(html)
+        body = _strip_tags(markup)
     if title and not body.lstrip().startswith(title[:40]):
         body = f"{title}\n\n{body}"
-    return body, title, date_text
+    return body, title, date_text, simplified
