@@ -40,6 +40,10 @@ ANALYSIS_LIMIT = 60_000  # characters of article read for entities (reports are 
 LEAD_CHARS = 1500  # the headline and lead paragraph: where the meeting is announced
 LEAD_SENTENCES = 8
 _MEETING_TYPES = {"so ket": "so_ket", "tong ket": "tong_ket", "giao ban": "giao_ban"}
+_NOTES = {
+    "html_simplified": "page too large for article detection: its tags were stripped instead",
+    "input_truncated": "page too large: only its beginning was read",
+}
 _NAMED_MEETING = re.compile(
     r"(?:hoi nghi|cuoc hop|buoi hop)\s+(?:[a-z ]{0,25}?)(so ket|tong ket|giao ban)"
 )
@@ -118,14 +122,9 @@ def _read_input(
     page_title: str | None = None
     meta_date: datetime | None = None
     if "html" in (content_type or "").lower():
-        text, page_title, date_text, simplified = html_to_article(body, url)
-        if simplified:
-            warnings.append(
-                ExtractionWarning(
-                    code="html_simplified",
-                    message="page too large for article detection: tags stripped instead",
-                )
-            )
+        text, page_title, date_text, notes = html_to_article(body, url)
+        for code in notes:
+            warnings.append(ExtractionWarning(code=code, message=_NOTES[code]))
         if date_text:
             try:
                 meta_date = datetime.fromisoformat(date_text[:19])
@@ -134,12 +133,13 @@ def _read_input(
     else:
         text = body
     if len(text) > MAX_TEXT_CHARS:
-        warnings.append(
-            ExtractionWarning(
-                code="input_truncated",
-                message=f"text of {len(text):,} characters read up to {MAX_TEXT_CHARS:,}",
+        if not any(w.code == "input_truncated" for w in warnings):
+            warnings.append(
+                ExtractionWarning(
+                    code="input_truncated",
+                    message=f"text of {len(text):,} characters read up to {MAX_TEXT_CHARS:,}",
+                )
             )
-        )
         text = text[:MAX_TEXT_CHARS]
     if "html" in (content_type or "").lower():
         article_text = text

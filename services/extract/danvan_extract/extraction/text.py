@@ -121,14 +121,17 @@ def prepare_text(text: str) -> PreparedText:
 MAX_TEXT_CHARS = 200_000
 # trafilatura's cost grows with the markup (~1.3 µs a character, far more with its date
 # search on): larger pages, once scripts and styles are gone, are stripped of tags instead.
-MAX_ARTICLE_HTML = 256_000
+MAX_ARTICLE_HTML = 200_000
+# Markup read at all: stripping tags is linear but not free.
+MAX_HTML_CHARS = 2 * MAX_TEXT_CHARS
+MAX_HTML_INPUT = 1_500_000
 # htmldate's extensive search runs dateparser over the page (seconds on hostile input);
 # the page date is read from the text anyway. A fixed max_date keeps the result pure.
 _DATE_PARAMS = {"original_date": True, "extensive_search": False, "max_date": "2100-01-01"}
 
 _TAG = re.compile(r"<[^<>]{0,2000}>")
 _BLOCK_TAG = re.compile(r"<\s*/?\s*(?:p|div|br|li|h[1-6]|tr|table|section|article)\b", re.I)
-_HIDDEN_OPEN = re.compile(r"<(script|style|noscript|svg|template)\b|<!--", re.IGNORECASE)
+_HIDDEN = ("<script", "<style", "<noscript", "<svg", "<template", "<!--")
 _SPACES = re.compile(r"[ \t]+")
 
 
@@ -137,18 +140,28 @@ def strip_hidden(html: str) -> str:
     lowered = html.lower()
     pieces: list[str] = []
     cursor = 0
-    for match in _HIDDEN_OPEN.finditer(lowered):
-        if match.start() < cursor:
-            continue  # inside an element already removed
-        pieces.append(html[cursor : match.start()])
-        tag = match.group(1)
-        closing = "-->" if tag is None else f"</{tag.lower()}"
-        close_at = lowered.find(closing, match.end())
+    size = len(html)
+    upcoming = {opener: lowered.find(opener) for opener in _HIDDEN}
+    while True:
+        for opener, at in upcoming.items():  # each opener's next occurrence from cursor
+            if 0 <= at < cursor:
+                upcoming[opener] = lowered.find(opener, cursor)
+        found = [(at, opener) for opener, at in upcoming.items() if at >= 0]
+        if not found:
+            break
+        at, opener = min(found)
+        after = at + len(opener)
+        if opener != "<!--" and after < size and lowered[after].isalnum():
+            upcoming[opener] = lowered.find(opener, after)  # "<scripts>", "<svgx>": not ours
+            continue
+        pieces.append(html[cursor:at])
+        closing = "-->" if opener == "<!--" else "</" + opener[1:]
+        close_at = lowered.find(closing, after)
         if close_at < 0:
-            cursor = len(html)  # never closed: the rest is hidden too
+            cursor = size  # never closed: the rest is hidden too
             break
         end = lowered.find(">", close_at)
-        cursor = len(html) if end < 0 else end + 1
+        cursor = size if end < 0 else end + 1
         pieces.append(" ")
     pieces.append(html[cursor:])
     return "".join(pieces)
@@ -164,9 +177,12 @@ def _strip_tags(html: str) -> str:
     return _SPACES.sub(" ", text)
 
 
-def html_to_article(html: str, url: str | None = None) -> tuple[str, str | None, str | None, bool]:
-    """The article text, page title, page date string of an HTML page, and whether the page
-    was too large for article detection (its tags were stripped instead).
+def html_to_article(
+    html: str, url: str | None = None
+) -> tuple[str, str | None, str | None, list[str]]:
+    """The article text, page title and page date string of an HTML page, and notes:
+    ``html_simplified`` when the page was too large for article detection (its tags were
+    stripped instead), ``input_truncated`` when its markup was only read in part.
 
     trafilatura finds the main content and the metadata; when it fails or finds nothing
     (tiny pages, fragments), a plain tag strip keeps the words.
@@ -174,8 +190,12 @@ def html_to_article(html: str, url: str | None = None) -> tuple[str, str | None,
     title: str | None = None
     date_text: str | None = None
     body = ""
-    markup = html if len(html) <= MAX_ARTICLE_HTML else strip_hidden(html)
+    cut = len(html) > MAX_HTML_INPUT
+    markup = html[:MAX_HTML_INPUT]
+    markup = markup if len(markup) <= MAX_ARTICLE_HTML else strip_hidden(markup)
     simplified = len(markup) > MAX_ARTICLE_HTML
+    if simplified and len(markup) > MAX_HTML_CHARS:
+        markup, cut = markup[:MAX_HTML_CHARS], True
     if not simplified:
         try:
             import trafilatura
@@ -199,4 +219,5 @@ def html_to_article(html: str, url: str | None = None) -> tuple[str, str | None,
         body = _strip_tags(markup)
     if title and not body.lstrip().startswith(title[:40]):
         body = f"{title}\n\n{body}"
-    return body, title, date_text, simplified
+    notes = (["html_simplified"] if simplified else []) + (["input_truncated"] if cut else [])
+    return body, title, date_text, notes
