@@ -298,6 +298,12 @@ def main() -> None:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
+        with admin.connect() as connection:  # the scratch database goes with the run
+            connection.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                {"n": name},
+            )
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
     finished = sum(counts.get(s, 0) for s in ("extracted", "irrelevant", "failed"))
     total = sum(v for k, v in counts.items() if k != "missing")
     summary = {
