@@ -1,4 +1,4 @@
-"""``/metrics`` on both APIs, as Prometheus scrapes it."""
+"""``/metrics`` (and health) on both APIs, as Prometheus and an orchestrator see them."""
 
 from __future__ import annotations
 
@@ -33,11 +33,13 @@ def test_ingest_metrics_show_latency_reports_by_status_and_queue_length(
     assert 'celery_task_sent_total{name="extract.report",queue="extract"}' in text
 
 
-def test_publish_metrics_show_request_latency(configure, sqlite_url: str) -> None:
+def test_publish_metrics_and_health(configure, sqlite_url: str) -> None:
     from danvan_publish.app import create_app
 
     configure(database_url=sqlite_url)
     with TestClient(create_app()) as client:
+        assert client.get("/healthz").json() == {"status": "ok"}
+        assert client.get("/readyz").status_code == 200
         client.get("/v1/feeds/tuyen-quang/2024.json")
         text = client.get("/metrics").text
     assert 'route="/v1/feeds/{province}/{period}.{fmt}",service="publish"' in text
