@@ -35,7 +35,7 @@ from .timing import (
     resolve_event_date,
 )
 
-EXTRACTOR_VERSION = "2026.11.2"
+EXTRACTOR_VERSION = "2026.11.3"
 ANALYSIS_LIMIT = 60_000  # characters of article read for entities (reports are 2–10 KB)
 LEAD_CHARS = 1500  # the headline and lead paragraph: where the meeting is announced
 LEAD_SENTENCES = 8

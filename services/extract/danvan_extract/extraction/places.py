@@ -142,6 +142,21 @@ def district_index() -> NameIndex | None:
     return _build_index(names)
 
 
+@lru_cache(maxsize=1)
+def numbered_districts() -> dict[str, tuple[str, ...]]:
+    """Numbered urban districts ("Quận 3" → "3"), of kind quận only."""
+    gaz = gazetteer()
+    if gaz is None:
+        return {}
+    out: dict[str, tuple[str, ...]] = {}
+    for key, codes in gaz.district_name_keys().items():
+        if key.isdigit():
+            urban = tuple(c for c in codes if getattr(gaz.district(c), "kind", None) == "quan")
+            if urban:
+                out[key] = urban
+    return out
+
+
 def _is_boundary(text: str, start: int, end: int) -> bool:
     before = text[start - 1] if start > 0 else " "
     after = text[end] if end < len(text) else " "

@@ -105,10 +105,14 @@ def province_mentions(norm: str, folded: str, start: int, end: int) -> Counter[s
     return counts
 
 
-def district_mentions(folded: str, start: int, end: int) -> Counter[str]:
-    """District names written with their type word ("huyện Minh Long"), counted by name."""
+def district_mentions(view: TextView) -> Counter[str]:
+    """District names written with their type word ("huyện Minh Long"), counted by name;
+    in text (not a URL slug) only as a proper name ("Quận ủy chủ trì" is no "Chũ")."""
     counts: Counter[str] = Counter()
-    for hit in places.find_names(places.district_index(), folded, start, end):
+    folded, start = view.folded, view.start
+    for hit in places.find_names(places.district_index(), folded, start, view.end):
+        if view.kind != "url" and not places.is_capitalised(view.norm, hit.start, hit.end):
+            continue
         if _TYPED_DISTRICT.search(folded[max(0, hit.start - 12) : hit.start]) or (
             hit.start == start
         ):
@@ -121,6 +125,15 @@ def _narrow(codes: tuple[str, ...], province_hint: str | None) -> tuple[str, ...
     if gaz is None or len(codes) <= 1 or not province_hint:
         return codes
     narrowed = tuple(c for c in codes if gaz.district(c).province_code == province_hint)
+    return narrowed or codes
+
+
+def _narrow_kind(codes: tuple[str, ...], kind: str | None) -> tuple[str, ...]:
+    """The districts of the kind the body names, when that leaves any."""
+    gaz = places.gazetteer()
+    if gaz is None or len(codes) <= 1 or not kind:
+        return codes
+    narrowed = tuple(c for c in codes if getattr(gaz.district(c), "kind", None) == kind)
     return narrowed or codes
 
 
@@ -276,11 +289,11 @@ def _resolve_district_unit(
             holder.unit_code, holder.unit_kind = cities[0].code, cities[0].kind
         return
     if mention.name and mention.name_codes:
-        holder.unit_name = gaz.district(mention.name_codes[0]).name if gaz else mention.name
-        codes = _narrow(mention.name_codes, province_hint)
-        evidence = (
-            "district" if len(mention.name_codes) == 1 else ("url" if url.province_code else "text")
-        )
+        # The body names the unit's kind: "Thị ủy Hoàng Mai" is the thị xã, not the quận.
+        by_kind = _narrow_kind(mention.name_codes, holder.unit_kind)
+        holder.unit_name = gaz.district(by_kind[0]).name if gaz else mention.name
+        codes = _narrow(by_kind, province_hint)
+        evidence = "district" if len(by_kind) == 1 else ("url" if url.province_code else "text")
         _district_from_codes(holder, codes, evidence)
         return
     if url.district_code and gaz:
@@ -288,8 +301,8 @@ def _resolve_district_unit(
         return
     counts: Counter[str] = Counter()
     for view in views:
-        counts.update(dict.fromkeys(district_mentions(view.folded, view.start, view.end), 3))
-    counts.update(district_mentions(full.folded, full.start, full.end))
+        counts.update(dict.fromkeys(district_mentions(view), 3))
+    counts.update(district_mentions(full))
     for view in views:
         if view.kind == "url" and province_hint and gaz:
             # A URL slug has no type words: accept names of the site's own province.

@@ -47,7 +47,12 @@ _DISTRICT_KIND = {
     "thi uy": "thi_xa",
     "thanh uy": "thanh_pho",
 }
-_FILLER = re.compile(r"\s*(?:tinh|thanh pho|tp\.?|huyen|quan|thi xa|tx\.?|xa|phuong|thi tran)?\s*")
+# A type word between a body and its name ("Huyện ủy huyện Chiêm Hóa"); a whole word only:
+# without the boundary "quan" (quận) ate the start of "Quảng Thái", "xa" of "Xuân …".
+_FILLER = re.compile(
+    r"\s*(?:tp\.|tx\.|(?:tinh|thanh pho|tp|huyen|quan|thi xa|tx|xa|phuong|thi tran)(?![a-z0-9]))?"
+    r"\s*"
+)
 CENTRAL_CITY_KEYS = {
     "ha noi",
     "ho chi minh",
@@ -154,6 +159,10 @@ def _attach_name(mention: BodyMention, norm: str, folded: str, position: int) ->
             hit = None
         if hit:
             mention.level_hint = "district"
+    if hit is None and mention.kind in ("district", "city", "bare"):
+        hit = _numbered_district(folded, mention, position)
+        if hit:
+            mention.level_hint = "district"
     if hit is not None:
         mention.name = norm[hit.start : hit.end]
         mention.name_key = hit.key
@@ -166,6 +175,23 @@ def _attach_name(mention: BodyMention, norm: str, folded: str, position: int) ->
             mention.name = norm[span[0] : span[1]]
             mention.name_key = places.canon_key(mention.name)
             mention.name_end = span[1]
+
+
+_NUMBER = re.compile(r"\d{1,2}(?![\d/.,:-])")
+_URBAN_TYPE_BEFORE = re.compile(r"(?:quan|q\.)\s*$")
+
+
+def _numbered_district(folded: str, mention: BodyMention, position: int) -> places.NameHit | None:
+    """ "Quận ủy Quận 3", "Ban Dân vận Quận ủy quận 10": a numbered urban district, only
+    with its type word (a bare number is a figure)."""
+    number = _NUMBER.match(folded, position)
+    if number is None:
+        return None
+    typed = _URBAN_TYPE_BEFORE.search(folded, mention.end, position)
+    if not typed:
+        return None
+    codes = places.numbered_districts().get(number.group(0))
+    return places.NameHit(position, number.end(), number.group(0), codes) if codes else None
 
 
 def is_venue(folded: str, mention: BodyMention) -> bool:
