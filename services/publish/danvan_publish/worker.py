@@ -1,7 +1,36 @@
-"""Celery app of the publish worker: ``celery -A danvan_publish.worker worker -Q publish``."""
+"""Celery app of the publish worker: ``celery -A danvan_publish.worker worker -Q publish``.
+
+When the worker is ready it renders, in a background thread, the stored feed items
+that are missing or outdated (after a migration, a new item format or a new public
+base URL), so operators never have to remember ``python -m danvan_publish.backfill``.
+"""
 
 from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from celery.signals import worker_ready
 
 from danvan_shared.celery_app import create_celery
 
 celery_app = create_celery("danvan-publish", include=["danvan_publish.tasks"])
+logger = logging.getLogger("danvan.publish.worker")
+
+
+def _backfill_items() -> None:
+    from danvan_publish.backfill import backfill
+
+    try:
+        rendered = backfill()
+    except Exception as exc:  # the pages render missing items on request anyway
+        logger.warning("could not render stored feed items: %s: %s", type(exc).__name__, exc)
+        return
+    if rendered:
+        logger.info("rendered the stored items of %d feed entries", rendered)
+
+
+@worker_ready.connect
+def _render_outdated_items(**_: Any) -> None:
+    threading.Thread(target=_backfill_items, name="danvan-backfill", daemon=True).start()
