@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     rate_limit_per_minute: Annotated[int, Field(ge=1)] = 600
     idempotency_ttl_hours: Annotated[float, Field(gt=0)] = 24.0
 
+    # JSON object of extra host → province entries for the extractor (read once per process)
+    host_provinces_file: str | None = None
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("database_url")

@@ -53,3 +53,38 @@ def test_extract_command_reports_bad_lines(tmp_path: Path) -> None:
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [line["id"] for line in lines] == ["a", "c"]
     assert lines[0]["unit"]["name"] == "Chiêm Hóa"
+
+
+def test_extract_command_reads_host_provinces(tmp_path: Path) -> None:
+    import typer
+
+    from danvan_extract.cli import extract
+
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        json.dumps(
+            {
+                "id": "a",
+                "url": "https://tinmoi-example.vn/tin/1",
+                "text": "Ngày 3/1/2024, Ban Dân vận Tỉnh ủy tổng kết công tác dân vận năm 2023.",
+            },
+            ensure_ascii=False,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    table = tmp_path / "hosts.json"
+    table.write_text('{"tinmoi-example": "Nghệ An", "x": "Không Có"}', encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    app = typer.Typer()
+    app.command()(extract)
+    args = [str(source), "--output", str(out), "--host-provinces", str(table)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    line = json.loads(out.read_text(encoding="utf-8"))
+    assert line["province"]["name"] == "Nghệ An" and line["province"]["evidence"] == "url"
+    bad = tmp_path / "bad.json"
+    bad.write_text("[1, 2]", encoding="utf-8")
+    args = [str(source), "--output", str(out), "--host-provinces", str(bad)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and "expected a JSON object" in result.output

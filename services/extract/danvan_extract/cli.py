@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -36,7 +36,9 @@ def _parse_time(value: Any) -> datetime | None:
         return None
 
 
-def extract_record(record: dict[str, Any]) -> dict[str, Any]:
+def extract_record(
+    record: dict[str, Any], host_provinces: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """One input record → one output object (the extraction plus its id)."""
     html = record.get("html")
     body = html if isinstance(html, str) and html.strip() else record.get("text")
@@ -48,6 +50,7 @@ def extract_record(record: dict[str, Any]) -> dict[str, Any]:
         url=record.get("url") if isinstance(record.get("url"), str) else None,
         title=record.get("title") if isinstance(record.get("title"), str) else None,
         published_at=_parse_time(record.get("published_at")),
+        host_provinces=host_provinces,
     )
     output = extraction.model_dump(mode="json")
     output["id"] = record.get("id")
@@ -59,6 +62,12 @@ def extract(
     output: Path | None = typer.Option(
         None, "--output", "-o", help="Write extractions here instead of stdout."
     ),
+    host_provinces_file: str | None = typer.Option(
+        None,
+        "--host-provinces",
+        help="JSON object of extra host → province entries "
+        "(default: the DANVAN_HOST_PROVINCES_FILE setting).",
+    ),
 ) -> None:
     """Extract structured data from reports: one JSON object per input line.
 
@@ -68,6 +77,16 @@ def extract(
     from rich.console import Console
     from rich.progress import Progress
 
+    from danvan_extract.extraction.host_table import HostTableError, load_host_provinces
+    from danvan_shared.settings import get_settings
+
+    try:
+        host_provinces = load_host_provinces(
+            host_provinces_file or get_settings().host_provinces_file
+        )
+    except HostTableError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
     failures = 0
     target: TextIO = output.open("w", encoding="utf-8") if output else sys.stdout
     progress_console = Console(stderr=True)
@@ -88,7 +107,7 @@ def extract(
                 record = json.loads(line)
                 if not isinstance(record, dict):
                     raise ValueError("a line must be a JSON object")
-                result = extract_record(record)
+                result = extract_record(record, host_provinces)
             except (ValueError, TypeError) as error:
                 failures += 1
                 typer.echo(f"error: line {number}: {error}", err=True)

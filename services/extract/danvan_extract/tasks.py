@@ -23,6 +23,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.exc import OperationalError as DatabaseError
 
 from danvan_extract.extraction import EXTRACTOR_VERSION, extract_report
+from danvan_extract.extraction.host_table import load_host_provinces
 from danvan_extract.repository import ExtractRepository
 from danvan_extract.worker import celery_app
 from danvan_shared.db import session_scope
@@ -121,6 +122,8 @@ def extract_report_task(self: Task, report_id: str) -> str:
                 url=report.source_url,
                 title=report.title,
                 published_at=report.published_at,
+                # Operator's host → province table (DANVAN_HOST_PROVINCES_FILE), read once.
+                host_provinces=load_host_provinces(settings.host_provinces_file),
             )
         except Exception as exc:
             final = report.attempts >= settings.max_attempts

@@ -1,0 +1,55 @@
+"""The operator's host → province table (``DANVAN_HOST_PROVINCES_FILE``).
+
+The only file reading in this package, and the engine never calls it: the worker and
+``danvan extract`` load the table once per process and pass it to ``extract_report`` as
+``host_provinces``. The file is a JSON object of host labels or whole hosts to province
+names (any spelling the gazetteer knows) or GSO codes, extending the built-in
+``places.HOST_PROVINCES``::
+
+    {"baomoi": "Hà Nội", "tuoitre.vn": "Hồ Chí Minh", "nhandan": "01"}
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+
+from .places import province_code_named
+
+logger = logging.getLogger("danvan.extract")
+
+
+class HostTableError(ValueError):
+    """The configured file is missing, not JSON, or not an object of strings."""
+
+
+@lru_cache(maxsize=4)
+def load_host_provinces(path: str | None) -> MappingProxyType[str, str] | None:
+    """The table in ``path`` (None when no file is configured); read once per process.
+
+    Keys are lower-cased; entries whose province the gazetteer does not know are dropped
+    with a warning, so one typo does not stop the service.
+    """
+    if not path:
+        return None
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise HostTableError(f"cannot read host provinces from {path}: {error}") from None
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in data.items()
+    ):
+        raise HostTableError(f"{path}: expected a JSON object of host → province name")
+    table: dict[str, str] = {}
+    for host, province in data.items():
+        key = host.strip().lower().strip(".")
+        if not key:
+            continue
+        if province_code_named(province) is None:
+            logger.warning("host provinces: %s → %r: unknown province, ignored", host, province)
+            continue
+        table[key] = province
+    return MappingProxyType(table)
