@@ -107,6 +107,10 @@ def _blank_chrome(norm: str, folded: str) -> tuple[str, str, list[tuple[int, int
 
 def prepare_text(text: str) -> PreparedText:
     """Normalise a plain-text report (spans will point into ``text``)."""
+    if text.isascii() and "`" not in text:  # a URL slug, a bare test string: nothing to fold
+        norm = text.replace("\r", "\n")
+        norm, folded, lines = _blank_chrome(norm, norm.lower())
+        return PreparedText(original=text, norm=norm, folded=folded, lines=lines)
     nfc, offset_map = _nfc_with_map(text)
     norm = normalize_tone(nfc)
     if len(norm) != len(nfc):  # defensive: normalize_tone promises equal length
