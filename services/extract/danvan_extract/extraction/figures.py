@@ -41,11 +41,15 @@ def parse_number(text: str) -> float | None:
 
 def find_figures(norm: str, excluded: list[tuple[int, int]], limit: int = 200) -> list[FoundFigure]:
     found: list[FoundFigure] = []
-    starts = sorted(excluded)
+    ranges = sorted(excluded)
+    starts = [start for start, _ in ranges]
+    reach: list[int] = []  # the furthest end of the ranges starting up to each one
+    for _, end in ranges:
+        reach.append(max(end, reach[-1]) if reach else end)
     for match in _FIGURE.finditer(norm):
-        # Excluded ranges are few and sorted: look only at those starting before the end.
-        index = bisect.bisect_left(starts, (match.end(), -1))
-        if any(e > match.start() for _, e in starts[max(0, index - 8) : index]):
+        # A range starting before the figure ends and ending after it starts overlaps it.
+        index = bisect.bisect_left(starts, match.end())
+        if index and reach[index - 1] > match.start():
             continue
         unit = match.group("unit")
         percent = match.group("percent")

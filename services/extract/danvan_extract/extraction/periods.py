@@ -8,7 +8,7 @@ in ``select_periods`` from the sentence that announces the meeting.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 # The Party congress terms ("nhiệm kỳ Đại hội XII" = 2016–2021).
@@ -132,6 +132,26 @@ def find_periods(folded: str, start: int = 0, end: int | None = None) -> list[Fo
         period.this_year = this_year
         found.append(period)
     return found
+
+
+def periods_within(
+    body_periods: list[FoundPeriod], folded: str, start: int, end: int
+) -> list[FoundPeriod]:
+    """``find_periods(folded, start, end)`` from the periods already found in the whole
+    text (``body_periods``, in order), as fresh copies; scans again only when a period
+    crosses the range's edges or the range ends inside a word."""
+    if end < len(folded) and folded[end].isalnum():
+        return find_periods(folded, start, end)
+    inside: list[FoundPeriod] = []
+    for period in body_periods:
+        if period.end <= start:
+            continue
+        if period.start >= end:
+            break
+        if period.start < start or period.end > end:
+            return find_periods(folded, start, end)
+        inside.append(replace(period))
+    return inside
 
 
 def span_length(period: FoundPeriod) -> int | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +23,7 @@ from . import places
 from .assemble import entity_fields, holder_fields, people_models, period_model, spans_of
 from .dates import find_page_date, find_url_date, find_url_years
 from .events import event_key
-from .periods import FoundPeriod, find_periods
+from .periods import FoundPeriod, find_periods, periods_within
 from .relevance import REVIEW, judge
 from .resolve import TextView, resolve
 from .sentences import Sentence, score_event_sentence, split_sentences
@@ -40,6 +41,8 @@ ANALYSIS_LIMIT = 60_000  # characters of article read for entities (reports are 
 LEAD_CHARS = 1500  # the headline and lead paragraph: where the meeting is announced
 LEAD_SENTENCES = 8
 _MEETING_TYPES = {"so ket": "so_ket", "tong ket": "tong_ket", "giao ban": "giao_ban"}
+# The folded body, its periods (one scan) and where that scan ended.
+BodyPeriods = tuple[str, list[FoundPeriod], int]
 _NOTES = {
     "html_simplified": "page too large for article detection: its tags were stripped instead",
     "input_truncated": "page too large: only its beginning was read",
@@ -222,7 +225,9 @@ def _extract(
         anchor = datetime(url_date[0], url_date[1], 28)
     elif anchor is None and url_years:
         anchor = datetime(url_years[0], 12, 31)
-    reviewed, planned, inferred_period = _periods(primary, ordered, body_periods, anchor)
+    reviewed, planned, inferred_period = _periods(
+        primary, ordered, (prepared.folded, body_periods, full_end), anchor
+    )
 
     date_ranges = [(primary.start, primary.end)] if primary.in_body else []
     date_ranges += [(v.start, v.end) for v in lead_views[:4] if v is not primary]
@@ -300,26 +305,37 @@ def _meeting_type(views: list[TextView]) -> str | None:
     return None
 
 
+def _known_periods(view: TextView, body_periods: BodyPeriods) -> list[FoundPeriod] | None:
+    """The periods of a view of the article body, from the one scan of the whole body."""
+    folded, periods, end = body_periods
+    if view.folded is not folded or view.end > end:
+        return None
+    return periods_within(periods, folded, view.start, view.end)
+
+
 def _periods(
     primary: TextView,
     ordered: list[TextView],
-    body_periods: list[FoundPeriod],
+    body_periods: BodyPeriods,
     published: datetime | None,
 ) -> tuple[FoundPeriod | None, FoundPeriod | None, bool]:
     reviewed = planned = None
     for view in [primary, *ordered]:
-        reviewed, planned = periods_in_view(view.folded, view.start, view.end)
+        reviewed, planned = periods_in_view(
+            view.folded, view.start, view.end, _known_periods(view, body_periods)
+        )
         if reviewed:
             break
     if reviewed is None:
-        reviewed = body_periods[0] if body_periods else None
+        reviewed = replace(body_periods[1][0]) if body_periods[1] else None
     if reviewed is None:
         return None, planned, False
     elsewhere: list[FoundPeriod] = []
     if reviewed.year is None:  # only then is a same-kind mention elsewhere needed
         for view in ordered:
-            elsewhere += find_periods(view.folded, view.start, view.end)
-        elsewhere += body_periods
+            found = _known_periods(view, body_periods)
+            elsewhere += find_periods(view.folded, view.start, view.end) if found is None else found
+        elsewhere += body_periods[1]
     inferred = fill_period_year(reviewed, planned, elsewhere, published, None)
     if planned is not None and planned.year is None and reviewed.year is not None:
         planned.year = reviewed.year + (

@@ -33,9 +33,10 @@ class PeriodChoice:
 
 
 def periods_in_view(
-    folded: str, start: int, end: int
+    folded: str, start: int, end: int, found: list[FoundPeriod] | None = None
 ) -> tuple[FoundPeriod | None, FoundPeriod | None]:
-    periods = list(find_periods(folded, start, end))
+    """(reviewed, planned) in ``folded[start:end]``; ``found``: its periods, if known."""
+    periods = list(find_periods(folded, start, end)) if found is None else found
     if not periods:
         return None, None
     review = _REVIEW.search(folded, start, end)
