@@ -71,6 +71,7 @@ def test_scale_backends_are_one_setting_away() -> None:
         {"max_attempts": "0"},
         {"ingest_port": "99999"},
         {"environment": "production"},  # production without a Flower password
+        {"host_provinces_file": "/nonexistent/hosts.json"},
     ],
 )
 def test_bad_configuration_fails_at_start_up_naming_the_setting(bad: dict[str, str]) -> None:

@@ -13,6 +13,7 @@ change.
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -96,6 +97,22 @@ class Settings(BaseSettings):
     def _check_broker_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("redis://", "rediss://", "valkey://")):
             raise ValueError("DANVAN_BROKER_URL must be a redis:// URL (Redis or Valkey)")
+        return value
+
+    @field_validator("host_provinces_file")
+    @classmethod
+    def _check_host_provinces_file(cls, value: str | None) -> str | None:
+        """Fail at start-up, not on every report, when the operator's table is unreadable."""
+        if not value:
+            return None
+        try:
+            data = json.loads(Path(value).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise ValueError(f"cannot read {value}: {error}") from None
+        if not isinstance(data, dict) or not all(
+            isinstance(key, str) and isinstance(item, str) for key, item in data.items()
+        ):
+            raise ValueError(f"{value} must hold a JSON object of host → province name")
         return value
 
     @model_validator(mode="after")

@@ -61,6 +61,7 @@ class ExtractRepository:
         report.finished_at = now
         report.last_error = None
         report.event_pending = True
+        report.event_sent_at = None
         self.session.add(report)
 
     def record_failure(self, report: Report, *, reason: str, final: bool, now: datetime) -> None:
@@ -70,11 +71,12 @@ class ExtractRepository:
         report.queued_at = now
         self.session.add(report)
 
-    def clear_event_pending(self, report_id: uuid.UUID, version: str) -> None:
+    def mark_event_sent(self, report_id: uuid.UUID, version: str, now: datetime) -> None:
+        """The event is on the broker; publish clears ``event_pending`` once it is indexed."""
         self.session.execute(
             update(Report)
             .where(col(Report.id) == report_id, col(Report.extractor_version) == version)
-            .values(event_pending=False)
+            .values(event_sent_at=now)
         )
 
     def requeue_outdated(

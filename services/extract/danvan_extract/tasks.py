@@ -159,7 +159,7 @@ def extract_report_task(self: Task, report_id: str) -> str:
         logger.warning("report.extracted for %s not sent (%s); left to the relay", report_id, exc)
         return str(status)
     with session_scope() as session:
-        ExtractRepository(session).clear_event_pending(key, EXTRACTOR_VERSION)
+        ExtractRepository(session).mark_event_sent(key, EXTRACTOR_VERSION, _now())
     logger.info("report %s %s by extractor %s", report_id, status, EXTRACTOR_VERSION)
     return str(status)
 

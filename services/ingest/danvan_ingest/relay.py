@@ -3,9 +3,9 @@
 It periodically sends the extract task for every report that was never queued
 (the broker was down at POST time) or whose task seems lost (queued or
 extracting for longer than a worker could need: e.g. a broker restarted without
-persistence), and re-sends ``report.extracted`` events that never reached the
-broker. Tasks are idempotent, so a re-send can at worst cost a duplicate run.
-It also deletes idempotency records past their lifetime.
+persistence), and re-sends ``report.extracted`` events that publish has not
+acknowledged (never sent, or sent and lost). Tasks are idempotent, so a
+re-send can at worst cost a duplicate run. It also deletes idempotency records past their lifetime.
 """
 
 from __future__ import annotations
@@ -53,7 +53,9 @@ def relay_once(settings: Settings | None = None, now: datetime | None = None) ->
             session.commit()
             result.queued += 1
         pending = repository.pending_events(
-            finished_before=now - timedelta(seconds=settings.relay_grace_seconds), limit=BATCH
+            finished_before=now - timedelta(seconds=settings.relay_grace_seconds),
+            sent_before=now - timedelta(seconds=settings.stale_queued_seconds),
+            limit=BATCH,
         )
         for report in pending:
             event = ReportExtracted(
@@ -64,7 +66,7 @@ def relay_once(settings: Settings | None = None, now: datetime | None = None) ->
             if not send_report_extracted(event):
                 result.failed += 1
                 break
-            repository.clear_event_pending(report.id, report.extractor_version)
+            repository.mark_event_sent(report.id, report.extractor_version, now)
             session.commit()
             result.events += 1
         prune_expired(session, ttl=timedelta(hours=settings.idempotency_ttl_hours), now=now)

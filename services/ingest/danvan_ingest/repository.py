@@ -72,24 +72,34 @@ class ReportRepository:
             ).all()
         )
 
-    def pending_events(self, *, finished_before: datetime, limit: int) -> list[Report]:
-        """Extracted reports whose report.extracted event never reached the broker."""
+    def pending_events(
+        self, *, finished_before: datetime, sent_before: datetime, limit: int
+    ) -> list[Report]:
+        """Extractions whose report.extracted event publish has not acknowledged: never
+        sent (the broker was down), or sent long enough ago to count as lost."""
         return list(
             self.session.exec(
                 select(Report)
                 .where(
-                    col(Report.event_pending).is_(True), col(Report.finished_at) < finished_before
+                    col(Report.event_pending).is_(True),
+                    or_(
+                        col(Report.event_sent_at).is_(None)
+                        & (col(Report.finished_at) < finished_before),
+                        col(Report.event_sent_at) < sent_before,
+                    ),
                 )
                 .order_by(col(Report.finished_at))
                 .limit(limit)
             ).all()
         )
 
-    def clear_event_pending(self, report_id: uuid.UUID, extractor_version: str | None) -> None:
+    def mark_event_sent(
+        self, report_id: uuid.UUID, extractor_version: str | None, now: datetime
+    ) -> None:
         self.session.execute(
             update(Report)
             .where(col(Report.id) == report_id, col(Report.extractor_version) == extractor_version)
-            .values(event_pending=False)
+            .values(event_sent_at=now)
         )
 
     # Operators' view of the pipeline

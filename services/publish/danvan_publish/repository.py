@@ -31,6 +31,7 @@ from sqlalchemy import (
     literal,
     tuple_,
     union_all,
+    update,
 )
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, delete, select
@@ -121,8 +122,8 @@ def bump_versions(session: Session, feeds: Iterable[str], now: datetime) -> None
 # ---- the readers' side -----------------------------------------------------------------
 
 
-_VERSION = FeedVersion.__table__.c
-_ENTRY = FeedEntry.__table__.c
+_VERSION = FeedVersion.metadata.tables["feed_version"].c
+_ENTRY = FeedEntry.metadata.tables["feed_entry"].c
 _VERSION_QUERY = core_select(_VERSION.version, _VERSION.updated_at).where(
     _VERSION.feed == bindparam("feed")
 )
@@ -165,7 +166,7 @@ def _filters(query: FeedQuery) -> list[ColumnElement[bool]]:
 
 
 def _sort_key_param(cursor: Cursor) -> Any:
-    sort_type = FeedEntry.__table__.c.sort_at.type
+    sort_type = _ENTRY.sort_at.type
     return tuple_(bindparam("cursor_sort_at", cursor.sort_at, type_=sort_type), literal(cursor.id))
 
 
@@ -320,12 +321,12 @@ def counts_by_feed_and_period(
             func.sum(case((col(FeedEntry.is_canonical), 1), else_=0)),
         )
         .where(col(FeedEntry.period_key).is_not(None))
-        .group_by(FeedEntry.feed, FeedEntry.period_key)
+        .group_by(col(FeedEntry.feed), col(FeedEntry.period_key))
     )
     if boundary:
         statement = statement.where(col(FeedEntry.boundary).in_([boundary]))
     return [
-        (feed, key, int(count), int(distinct or 0))
+        (feed, str(key), int(count), int(distinct or 0))
         for feed, key, count, distinct in session.exec(statement).all()
     ]
 
@@ -344,3 +345,12 @@ def timeline(session: Session, feed: str, limit: int = 200) -> list[FeedEntry]:
 def delete_entries(session: Session, ids: list[int]) -> None:
     if ids:
         session.exec(delete(FeedEntry).where(col(FeedEntry.id).in_(ids)))
+
+
+def acknowledge_event(session: Session, report_id: uuid.UUID, extractor_version: str) -> None:
+    """Clear the report's outbox flag: this version's report.extracted is indexed."""
+    session.execute(
+        update(Report)
+        .where(col(Report.id) == report_id, col(Report.extractor_version) == extractor_version)
+        .values(event_pending=False)
+    )

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from danvan_publish import service
+from danvan_publish import repository, service
 from danvan_publish.worker import celery_app
 from danvan_shared.db import session_scope
 from danvan_shared.events import PUBLISH_INDEX_REPORT, ReportExtracted
@@ -31,6 +31,9 @@ def index_report(**payload: Any) -> dict[str, Any]:
     event = ReportExtracted.model_validate(payload)
     with session_scope() as session:
         result = service.index_report(session, event.report_id)
+        # Acknowledged in the same commit as the entries: a lost event is re-sent by
+        # the relay, and a re-sent one re-indexes idempotently.
+        repository.acknowledge_event(session, event.report_id, event.extractor_version)
     logger.info(
         "indexed report %s into %s (changed: %s)",
         result.report_id,

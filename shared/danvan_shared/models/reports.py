@@ -48,9 +48,12 @@ class Report(SQLModel, table=True):
     finished_at: datetime | None = None
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     extractor_version: str | None = Field(default=None, max_length=32)
-    # Transactional outbox: set in the same commit as the extraction, cleared once the
-    # report.extracted event is on the broker; the relay re-sends what stays set.
+    # Transactional outbox for report.extracted: set in the same commit as the
+    # extraction and cleared by the consumer (publish) once it has indexed that
+    # version, so an event lost anywhere (a broker restarted without persistence)
+    # is re-sent by the relay once event_sent_at is older than the stale threshold.
     event_pending: bool = Field(default=False, index=True)
+    event_sent_at: datetime | None = None
     submitted_by: str | None = Field(default=None, max_length=64)
 
 

@@ -8,8 +8,8 @@ Create Date: 2026-11-22 04:28:33.997259
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -22,23 +22,23 @@ def upgrade() -> None:
     op.create_table(
         "report",
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("content_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("content_type", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("content_hash", AutoString(length=64), nullable=False),
+        sa.Column("content_type", AutoString(length=32), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("title", sa.Text(), nullable=True),
         sa.Column("source_url", sa.Text(), nullable=True),
-        sa.Column("source_name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
-        sa.Column("published_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-        sa.Column("received_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("source_name", AutoString(length=200), nullable=True),
+        sa.Column("published_at", UTCDateTime(), nullable=True),
+        sa.Column("received_at", UTCDateTime(), nullable=False),
+        sa.Column("status", AutoString(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("queued_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-        sa.Column("started_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-        sa.Column("finished_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("queued_at", UTCDateTime(), nullable=True),
+        sa.Column("started_at", UTCDateTime(), nullable=True),
+        sa.Column("finished_at", UTCDateTime(), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column("extractor_version", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("extractor_version", AutoString(length=32), nullable=True),
         sa.Column("event_pending", sa.Boolean(), nullable=False),
-        sa.Column("submitted_by", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("submitted_by", AutoString(length=64), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("report", schema=None) as batch_op:
@@ -53,10 +53,10 @@ def upgrade() -> None:
         "extraction",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("report_id", sa.Uuid(), nullable=False),
-        sa.Column("extractor_version", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("extractor_version", AutoString(length=32), nullable=False),
         sa.Column("relevant", sa.Boolean(), nullable=False),
         sa.Column("data", sa.JSON(), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["report_id"], ["report.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("report_id", "extractor_version"),
