@@ -148,6 +148,7 @@ def store_report(publish_db: str) -> StoreReport:
                 )
             report.status = status
             report.extractor_version = version
+            report.event_pending = True  # as extract's commit leaves it: the outbox
             session.add(report)
             session.flush()
             session.add(

@@ -88,3 +88,14 @@ def test_one_meeting_reported_twice_has_one_canonical_entry(store_report: StoreR
     assert not entries(second)["tuyen-quang"].is_canonical
     store_report(make_extraction(relevant=False), report_id=first, version="test-2")
     assert entries(second)["tuyen-quang"].is_canonical
+
+
+def test_indexing_acknowledges_the_report_extracted_event(store_report: StoreReport) -> None:
+    from danvan_shared.models import Report
+
+    report_id = store_report()
+    with Session(get_engine()) as session:
+        report = session.get(Report, report_id)
+        assert report is not None
+        # The store fixture writes the report with the flag set by extract's commit.
+        assert report.event_pending is False
