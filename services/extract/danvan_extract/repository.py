@@ -21,7 +21,7 @@ class ExtractRepository:
     def get(self, report_id: uuid.UUID) -> Report | None:
         return self.session.get(Report, report_id)
 
-    def claim(self, report_id: uuid.UUID, *, now: datetime, reclaim: bool = False) -> bool:
+    def claim(self, report_id: uuid.UUID, *, now: datetime, reclaim: bool = False) -> Report | None:
         """Mark a waiting report as being extracted and count the delivery.
 
         Conditional, so two deliveries of one message never both run it. With
@@ -30,12 +30,14 @@ class ExtractRepository:
         the relay.
         """
         claimable = [*CLAIMABLE, ReportStatus.extracting] if reclaim else list(CLAIMABLE)
-        result = self.session.execute(
+        # UPDATE … RETURNING: the claim and the read of the report in one round trip.
+        return self.session.scalars(
             update(Report)
             .where(col(Report.id) == report_id, col(Report.status).in_(claimable))
             .values(status=ReportStatus.extracting, started_at=now, attempts=Report.attempts + 1)
-        )
-        return bool(getattr(result, "rowcount", 0))
+            .returning(Report),
+            execution_options={"synchronize_session": False},
+        ).first()
 
     def save_extraction(
         self, report: Report, *, version: str, relevant: bool, data: dict[str, Any], now: datetime
@@ -61,7 +63,9 @@ class ExtractRepository:
         report.finished_at = now
         report.last_error = None
         report.event_pending = True
-        report.event_sent_at = None
+        # Recorded as sent in this commit (the send follows at once); a failed send
+        # clears it again, so the relay re-sends without waiting for the stale threshold.
+        report.event_sent_at = now
         self.session.add(report)
 
     def record_failure(self, report: Report, *, reason: str, final: bool, now: datetime) -> None:
@@ -71,12 +75,12 @@ class ExtractRepository:
         report.queued_at = now
         self.session.add(report)
 
-    def mark_event_sent(self, report_id: uuid.UUID, version: str, now: datetime) -> None:
-        """The event is on the broker; publish clears ``event_pending`` once it is indexed."""
+    def mark_event_unsent(self, report_id: uuid.UUID, version: str) -> None:
+        """The send failed: let the relay send the event at its next round."""
         self.session.execute(
             update(Report)
             .where(col(Report.id) == report_id, col(Report.extractor_version) == version)
-            .values(event_sent_at=now)
+            .values(event_sent_at=None)
         )
 
     def requeue_outdated(

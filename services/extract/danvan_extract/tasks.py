@@ -93,17 +93,16 @@ def extract_report_task(self: Task, report_id: str) -> str:
     with session_scope() as session:
         repository = ExtractRepository(session)
         # A retry after a database fault may find its own claim from the failed run.
-        if not repository.claim(key, now=_now(), reclaim=self.request.retries > 0):
-            report = repository.get(key)
+        report = repository.claim(key, now=_now(), reclaim=self.request.retries > 0)
+        if report is None:
+            existing = repository.get(key)
             logger.info(
                 "report %s not claimable (%s); skipped",
                 report_id,
-                report.status if report else "unknown",
+                existing.status if existing else "unknown",
             )
             return "skipped"
         session.commit()
-        report = repository.get(key)
-        assert report is not None
         if report.attempts > settings.max_attempts:
             repository.record_failure(
                 report,
@@ -157,9 +156,12 @@ def extract_report_task(self: Task, report_id: str) -> str:
         # sends the event once the broker is back. Re-running the extraction would
         # change nothing, so this is not retried.
         logger.warning("report.extracted for %s not sent (%s); left to the relay", report_id, exc)
+        try:
+            with session_scope() as session:
+                ExtractRepository(session).mark_event_unsent(key, EXTRACTOR_VERSION)
+        except DatabaseError:
+            pass  # the relay re-sends it anyway once the stale threshold passes
         return str(status)
-    with session_scope() as session:
-        ExtractRepository(session).mark_event_sent(key, EXTRACTOR_VERSION, _now())
     logger.info("report %s %s by extractor %s", report_id, status, EXTRACTOR_VERSION)
     return str(status)
 
