@@ -85,6 +85,17 @@ async def wait_finished(urls: list[str], timeout: float, concurrency: int) -> li
     return list(results.values())
 
 
+def drop_database(admin_url: str, name: str) -> None:
+    from sqlalchemy import text
+
+    from danvan_shared.db import build_engine
+
+    admin = build_engine(admin_url).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def start_stack(args: argparse.Namespace) -> tuple[list, str]:
     """Ingest, extract worker and publish worker on a scratch PostgreSQL database."""
     import subprocess
@@ -139,6 +150,7 @@ def start_stack(args: argparse.Namespace) -> tuple[list, str]:
                 break
         except httpx.HTTPError:
             time.sleep(0.2)
+    args.scratch_database = name
     print(f"stack started on {database_url.rsplit('@', 1)[-1]} and {args.broker_url}")
     return processes, base
 
@@ -179,6 +191,8 @@ def main() -> None:
             os.killpg(process.pid, signal.SIGTERM)
         for process in processes:
             process.wait(timeout=30)
+        if getattr(args, "scratch_database", None):
+            drop_database(args.pg_admin_url, args.scratch_database)
 
     received = [datetime.fromisoformat(body["received_at"]) for body in finished]
     started = [datetime.fromisoformat(body["started_at"]) for body in finished]
