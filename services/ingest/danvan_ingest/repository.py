@@ -45,6 +45,15 @@ class ReportRepository:
         )
         return bool(getattr(result, "rowcount", 0))
 
+    def mark_received(self, report_id: uuid.UUID) -> bool:
+        """Back to ``received`` after a failed send, unless a worker already took it."""
+        result = self.session.execute(
+            update(Report)
+            .where(col(Report.id) == report_id, col(Report.status) == ReportStatus.queued)
+            .values(status=ReportStatus.received, queued_at=None)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
     def due_for_delivery(
         self,
         *,

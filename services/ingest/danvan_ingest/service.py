@@ -49,15 +49,16 @@ def accept_report(
 ) -> Accepted:
     """Store a report (or find the same content already stored) and queue it.
 
-    The extract task is sent only after the commit, so a worker never sees a
-    report that is not in the database; if the send fails the report stays
-    ``received`` and the relay sends it.
+    The report is committed as ``queued`` and its extract task sent right after
+    the commit, so a worker never sees a report that is not in the database. If
+    the send fails the report goes back to ``received`` and the relay sends it at
+    its next round; if this process dies in between, the relay finds it queued
+    for longer than ``stale_queued_seconds`` and sends it then. Duplicates are
+    found by the unique content hash, so a new report costs one commit.
     """
     repository = ReportRepository(session)
     digest = content_hash(content_type, body)
-    existing = repository.get_by_hash(digest)
-    if existing is not None:
-        return Accepted(existing, duplicate=True)
+    now = _now()
     report = Report(
         content_hash=digest,
         content_type=content_type,
@@ -67,31 +68,30 @@ def accept_report(
         source_name=metadata.source_name,
         published_at=metadata.published_at,
         submitted_by=submitted_by,
+        received_at=now,
+        status=ReportStatus.queued,
+        queued_at=now,
     )
     try:
         repository.add(report)
         session.commit()
     except IntegrityError:
-        # The same content arrived concurrently and won the insert.
+        # The same content was submitted before (or concurrently, and won the insert).
         session.rollback()
-        winner = repository.get_by_hash(digest)
-        if winner is None:
+        existing = repository.get_by_hash(digest)
+        if existing is None:
             raise
-        return Accepted(winner, duplicate=True)
+        return Accepted(existing, duplicate=True)
     logger.info("accepted report %s (%s, %d chars)", report.id, content_type, len(body))
-    if send_extract(report.id):
+    if not send_extract(report.id):
         try:
-            now = _now()
-            if repository.mark_queued(report.id, from_status=ReportStatus.received, now=now):
-                # Mirror the update instead of reading the row back: one round trip less.
-                report.status, report.queued_at = ReportStatus.queued, now
+            if repository.mark_received(report.id):
+                report.status, report.queued_at = ReportStatus.received, None
             session.commit()
         except OperationalError:
-            # The report is stored and its task is on the broker; only the status
-            # update was lost (the database went away after the commit). Answering
-            # 503 now would make the client think nothing was accepted.
+            # Stored but neither sent nor marked: the relay's stale-queued sweep sends it.
             session.rollback()
-            logger.warning("report %s queued, but its status update failed", report.id)
+            logger.warning("report %s not sent and its status not updated", report.id)
     return Accepted(report, duplicate=False)
 
 
