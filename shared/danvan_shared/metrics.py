@@ -35,10 +35,8 @@ from pathlib import Path
 from typing import Any
 
 from celery import Celery, signals
-from fastapi import FastAPI, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
-    REGISTRY,
     CollectorRegistry,
     Counter,
     Gauge,
@@ -49,7 +47,6 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from danvan_shared.events import EXTRACT_QUEUE, PUBLISH_QUEUE
 from danvan_shared.settings import Settings, get_settings
@@ -396,51 +393,3 @@ def _worker_readiness(settings: Settings) -> Callable[[], str | None]:
         return None
 
     return check
-
-
-# The APIs
-
-
-class _LatencyMiddleware:
-    """Request latency by route template (never the raw path: ids would explode it)."""
-
-    def __init__(self, app: ASGIApp, service: str) -> None:
-        self.app = app
-        self.service = service
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_and_record(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_and_record)
-        finally:
-            route = getattr(scope.get("route"), "path", None) or "unmatched"
-            metrics().http_latency.labels(
-                self.service, scope.get("method", ""), route, str(status)
-            ).observe(time.perf_counter() - started)
-
-
-_registered: set[type[Collector]] = set()
-
-
-def instrument_app(app: FastAPI, service: str, collectors: Iterable[Collector] = ()) -> None:
-    """Latency histograms for every request and ``GET /metrics`` on ``app``."""
-    app.add_middleware(_LatencyMiddleware, service=service)
-    for collector in collectors:
-        if type(collector) not in _registered:  # one per process, however many apps
-            REGISTRY.register(collector)
-            _registered.add(type(collector))
-
-    @app.get("/metrics", include_in_schema=False)
-    def prometheus_metrics() -> Response:
-        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

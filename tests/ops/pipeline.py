@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import redis
+from sqlalchemy import func
+from sqlmodel import Session, select
 
-from danvan_shared.db import build_engine
+from danvan_shared.db import build_engine, get_engine
+from danvan_shared.models import Report
 from tests.conftest import _truncate_all
 from tests.integration.support import Processes, free_port
 
@@ -52,3 +55,14 @@ def start_workers(env: dict[str, str], tmp_path: Path) -> Processes:
 def as_settings(env: dict[str, str]) -> dict[str, str]:
     """``configure(**…)`` arguments for the test process itself."""
     return {key.removeprefix("DANVAN_").lower(): value for key, value in env.items()}
+
+
+def by_status() -> dict[str, int]:
+    """Reports per status, "extracted" counting those the extractor judged irrelevant:
+    whether a text is a review meeting is the extractor's call, not these tests'."""
+    with Session(get_engine()) as session:
+        rows = session.exec(select(Report.status, func.count()).group_by(Report.status)).all()
+    counts = dict(rows)
+    if "irrelevant" in counts:
+        counts["extracted"] = counts.get("extracted", 0) + counts.pop("irrelevant")
+    return counts

@@ -22,7 +22,7 @@ from danvan_shared.db import get_engine
 from danvan_shared.migrate import upgrade_database
 from danvan_shared.models import Extraction, Report
 from tests.integration.support import wait_until
-from tests.ops.pipeline import as_settings, fresh_postgres, pipeline_env, start_workers
+from tests.ops.pipeline import as_settings, by_status, fresh_postgres, pipeline_env, start_workers
 from tests.ops.servers import PostgresCluster, RedisServer
 
 pytestmark = pytest.mark.slow
@@ -36,17 +36,6 @@ LEAD = (
 
 def text(n: int) -> str:
     return LEAD.format(day=1 + n % 28, n=n)
-
-
-def by_status() -> dict[str, int]:
-    """Reports per status, "extracted" counting those the extractor judged irrelevant:
-    whether a text is a review meeting is the extractor's call, not these tests'."""
-    with Session(get_engine()) as session:
-        rows = session.exec(select(Report.status, func.count()).group_by(Report.status)).all()
-    counts = dict(rows)
-    if "irrelevant" in counts:
-        counts["extracted"] = counts.get("extracted", 0) + counts.pop("irrelevant")
-    return counts
 
 
 def one_extraction_each(count: int) -> None:

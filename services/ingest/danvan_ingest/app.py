@@ -12,7 +12,8 @@ from danvan_ingest.pipeline import router as pipeline_router
 from danvan_ingest.relay import RelayThread
 from danvan_ingest.routes import router as reports_router
 from danvan_shared.http import BodySizeLimitMiddleware, health_router, install_problem_handlers
-from danvan_shared.metrics import QueueLengthCollector, ReportStatusCollector, instrument_app
+from danvan_shared.http_metrics import instrument_app
+from danvan_shared.metrics import QueueLengthCollector, ReportStatusCollector
 from danvan_shared.settings import Settings, get_settings
 
 logger = logging.getLogger("danvan.ingest")

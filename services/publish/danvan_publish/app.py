@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from danvan_publish.routes import aggregates, feeds, pages
 from danvan_shared.http import BodySizeLimitMiddleware, health_router, install_problem_handlers
-from danvan_shared.metrics import instrument_app
+from danvan_shared.http_metrics import instrument_app
 from danvan_shared.settings import get_settings
 
 STATIC_DIR = Path(__file__).parent / "static"
