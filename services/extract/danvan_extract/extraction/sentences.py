@@ -79,11 +79,3 @@ def score_event_sentence(folded_sentence: str) -> int:
     if "to chuc" in folded_sentence and _ORGANISE.search(folded_sentence):
         score += 2
     return score
-
-
-def lead_sentences(
-    prepared: PreparedText, limit_chars: int = 1500, limit: int = 8
-) -> list[Sentence]:
-    """The first sentences of the content (the headline and the lead paragraph)."""
-    sentences = split_sentences(prepared, 0, min(len(prepared.norm), limit_chars))
-    return [s for s in sentences if len(s.text(prepared.norm)) >= 12][:limit]
