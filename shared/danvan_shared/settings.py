@@ -105,14 +105,7 @@ class Settings(BaseSettings):
         """Fail at start-up, not on every report, when the operator's table is unreadable."""
         if not value:
             return None
-        try:
-            data = json.loads(Path(value).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            raise ValueError(f"cannot read {value}: {error}") from None
-        if not isinstance(data, dict) or not all(
-            isinstance(key, str) and isinstance(item, str) for key, item in data.items()
-        ):
-            raise ValueError(f"{value} must hold a JSON object of host → province name")
+        read_host_table(value)
         return value
 
     @model_validator(mode="after")
@@ -142,6 +135,22 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite:")
+
+
+def read_host_table(path: str) -> dict[str, str]:
+    """The operator's host → province JSON object (``DANVAN_HOST_PROVINCES_FILE``).
+
+    Raises ValueError naming the file when it cannot be read or has another shape.
+    """
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ValueError(f"cannot read host provinces from {path}: {error}") from None
+    if not isinstance(data, dict) or not all(
+        isinstance(key, str) and isinstance(item, str) for key, item in data.items()
+    ):
+        raise ValueError(f"{path}: expected a JSON object of host → province name")
+    return data
 
 
 @lru_cache(maxsize=1)

@@ -11,11 +11,11 @@ names (any spelling the gazetteer knows) or GSO codes, extending the built-in
 
 from __future__ import annotations
 
-import json
 import logging
 from functools import lru_cache
-from pathlib import Path
 from types import MappingProxyType
+
+from danvan_shared.settings import read_host_table
 
 from .places import province_code_named
 
@@ -36,13 +36,9 @@ def load_host_provinces(path: str | None) -> MappingProxyType[str, str] | None:
     if not path:
         return None
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise HostTableError(f"cannot read host provinces from {path}: {error}") from None
-    if not isinstance(data, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in data.items()
-    ):
-        raise HostTableError(f"{path}: expected a JSON object of host → province name")
+        data = read_host_table(path)
+    except ValueError as error:
+        raise HostTableError(str(error)) from None
     table: dict[str, str] = {}
     for host, province in data.items():
         key = host.strip().lower().strip(".")
