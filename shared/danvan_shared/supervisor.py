@@ -257,6 +257,9 @@ def serve(
     def _on_signal(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
+    # Installed explicitly: a process started from a background job inherits SIGINT
+    # ignored, and Python then never turns Ctrl-C into KeyboardInterrupt.
+    signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
     try:
         supervisor.start_all(names)
