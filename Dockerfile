@@ -7,6 +7,7 @@ RUN pip install --no-cache-dir uv
 WORKDIR /app
 COPY pyproject.toml uv.lock ./
 COPY shared/pyproject.toml shared/pyproject.toml
+COPY services/launcher/pyproject.toml services/launcher/pyproject.toml
 COPY services/ingest/pyproject.toml services/ingest/pyproject.toml
 COPY services/extract/pyproject.toml services/extract/pyproject.toml
 COPY services/publish/pyproject.toml services/publish/pyproject.toml

@@ -1,7 +1,8 @@
 # danvan: `make run` starts the whole pipeline; `make test` runs every test.
 # uv is bootstrapped from PyPI when missing (python3 -m pip install --user uv).
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
-PYTEST_ARGS ?=
+# Two xdist workers; the tests that start worker processes share one (tests/conftest.py).
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 
 .PHONY: help bootstrap sync run test lint format bench clean
 

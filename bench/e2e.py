@@ -1,220 +1,288 @@
-"""End-to-end benchmark: POST N generated reports, wait until all are extracted.
+"""End to end: N generated reports from intake to their feeds, on a stack of its own.
 
-Reports accepted/s (POST throughput), extracted/s (first receipt to last
-extraction, server clocks) and POST-to-extracted latency p50/p95/p99 (from each
-report's own received_at and finished_at).
+Starts ``danvan serve`` (ingest, the extract and publish workers; no samples) on
+``--backend postgres`` (its own redis-server + a scratch PostgreSQL database) or
+``--backend embedded`` (SQLite + the embedded broker in a temporary directory), sends
+the reports by NDJSON batch upload (``POST /v1/reports:batch``) or one POST each,
+waits until every report is indexed (finished, its report.extracted event
+acknowledged by publish), stops everything and prints:
 
-Against a stack you run yourself:
-    uv run python bench/e2e.py --ingest-url http://127.0.0.1:8000
-Or let it start ingest + workers on Redis + PostgreSQL (a scratch database):
-    uv run python bench/e2e.py --start-stack --count 2000
+- accepted/s (intake), extracted/s (first request → last extraction) and indexed/s
+  (first request → nothing left unfinished or pending);
+- request → extracted and request → first feed entry latencies, p50/p95/p99;
+- the extractor's own rate over the same reports in this process (CPU time, before
+  the stack starts), per core and × the extract worker processes, and the share of
+  it the whole pipeline reaches (goal: ≥ 25 % on postgres, ≥ 10 % embedded).
+
+    uv run python bench/e2e.py --count 2000                       # postgres, batch upload
+    uv run python bench/e2e.py --count 2000 --intake single
+    uv run python bench/e2e.py --count 50000 --backend embedded
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import statistics
+import json
 import sys
-import tempfile
 import time
-import uuid
 from datetime import datetime
-from pathlib import Path
 
-import httpx
+from intake import Intake, payloads, post_single, tag, upload_batches
+from observe import Observer, Progress, ReportTimes
+from scratch import percentile, print_table
+from stack import BACKENDS, Stack, interruptible
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from templates import generate_reports
-
-FINISHED = {"extracted", "irrelevant", "failed"}
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
-    return ordered[index]
+GOALS = {"postgres": 0.25, "embedded": 0.10}
+#: ``--intake auto``: batch upload above this many reports, single POSTs up to it
+AUTO_BATCH_ABOVE = 500
 
 
-async def post_all(base: str, reports: list[dict], concurrency: int) -> tuple[list[str], float]:
-    semaphore = asyncio.Semaphore(concurrency)
-    urls: list[str] = []
-    errors: dict[int, int] = {}
-    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+def extractor_rate(bodies: list[dict]) -> tuple[float, float]:
+    """Reports per second of the extractor on one core (CPU time) and by the wall clock,
+    called exactly as the extract task calls it, in this process."""
+    from danvan_extract.extraction import extract_report
 
-        async def post(report: dict) -> None:
-            payload = {key: report[key] for key in ("text", "title", "published_at")}
-            payload["source_url"] = report.get("source_url")
-            payload["text"] += f"\n(bench {uuid.uuid4().hex[:8]})"  # unique content
-            async with semaphore:
-                response = await client.post("/v1/reports", json=payload)
-            if response.status_code == 202:
-                urls.append(response.json()["links"]["self"])
-            else:
-                errors[response.status_code] = errors.get(response.status_code, 0) + 1
-
-        started = time.perf_counter()
-        await asyncio.gather(*(post(report) for report in reports))
-        elapsed = time.perf_counter() - started
-    if errors:
-        print(f"warning: POSTs not accepted, by status: {errors}", file=sys.stderr)
-    return urls, elapsed
-
-
-async def wait_finished(urls: list[str], timeout: float, concurrency: int) -> list[dict]:
-    semaphore = asyncio.Semaphore(concurrency)
-    deadline = time.monotonic() + timeout
-    pending = set(urls)
-    results: dict[str, dict] = {}
-    async with httpx.AsyncClient(timeout=30) as client:
-
-        async def check(url: str) -> None:
-            async with semaphore:
-                body = (await client.get(url)).json()
-            if body["status"] in FINISHED:
-                results[url] = body
-                pending.discard(url)
-
-        while pending and time.monotonic() < deadline:
-            await asyncio.gather(*(check(url) for url in list(pending)))
-            if pending:
-                await asyncio.sleep(0.5)
-    if pending:
-        raise SystemExit(f"{len(pending)} reports not finished within {timeout:.0f} s")
-    return list(results.values())
-
-
-def drop_database(admin_url: str, name: str) -> None:
-    from sqlalchemy import text
-
-    from danvan_shared.db import build_engine
-
-    admin = build_engine(admin_url).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-def start_stack(args: argparse.Namespace) -> tuple[list, str]:
-    """Ingest, extract worker and publish worker on a scratch PostgreSQL database."""
-    import subprocess
-
-    import redis
-    from sqlalchemy import text
-
-    from danvan_shared.db import build_engine
-    from danvan_shared.migrate import upgrade_database
-    from danvan_shared.settings import Settings
-    from danvan_shared.supervisor import process_command
-
-    name = f"danvan_bench_{uuid.uuid4().hex[:8]}"
-    admin = build_engine(args.pg_admin_url).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    database_url = args.pg_admin_url.rsplit("/", 1)[0] + f"/{name}"
-    upgrade_database(database_url)
-    redis.Redis.from_url(args.broker_url).flushdb()
-    env = {
-        **os.environ,
-        "DANVAN_DATABASE_URL": database_url,
-        "DANVAN_BROKER_URL": args.broker_url,
-        "DANVAN_LOG_LEVEL": "WARNING",
-        "DANVAN_INGEST_PORT": str(args.port),
-        "DANVAN_EXTRACT_CONCURRENCY": str(args.workers),
-        # One client posting thousands of reports: not what the per-client limit is for.
-        "DANVAN_RATE_LIMIT_PER_MINUTE": "100000000",
-        "DANVAN_DATA_DIR": tempfile.mkdtemp(prefix="danvan-bench-"),
-    }
-    settings = Settings(
-        database_url=database_url,
-        broker_url=args.broker_url,
-        ingest_port=args.port,
-        extract_concurrency=args.workers,
-    )
-    processes = [
-        subprocess.Popen(
-            process_command(process, settings),
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
+    extract_report(bodies[0]["text"])  # loads the gazetteer and the automatons
+    cpu, wall = time.process_time(), time.perf_counter()
+    for body in bodies:
+        extract_report(
+            body["text"],
+            content_type="text/plain",
+            url=body["source_url"],
+            title=body["title"],
+            published_at=datetime.fromisoformat(body["published_at"]),
         )
-        for process in ("ingest", "extract", "publish-worker")
-    ]
-    base = f"http://127.0.0.1:{args.port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    return len(bodies) / cpu, len(bodies) / wall
+
+
+def wait_indexed(
+    observer: Observer, expected: int, timeout: float, poll: float, every: float = 5
+) -> tuple[Progress, bool]:
+    """Poll until every report is indexed; the first look that finds it so."""
+    deadline = time.monotonic() + timeout
+    next_line = time.monotonic() + every
+    while True:
+        progress = observer.progress(time.time())
+        if progress.all_indexed(expected):
+            return progress, True
+        if time.monotonic() > deadline:
+            return progress, False
+        if time.monotonic() >= next_line:
+            next_line = time.monotonic() + every
+            print(f"  {progress.line()}", file=sys.stderr, flush=True)
+        time.sleep(poll)
+
+
+def measure(args: argparse.Namespace, bodies: list[dict]) -> dict:
+    batch = args.intake == "batch"
+    with Stack(args.backend, extract_workers=args.workers, log_level=args.log_level) as stack:
+        stack.start()
+        print(f"stack: {stack.describe()}; {args.workers} extract worker processes", flush=True)
+        observer = Observer(stack.database_url)
         try:
-            if httpx.get(f"{base}/readyz").status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    args.scratch_database = name
-    print(f"stack started on {database_url.rsplit('@', 1)[-1]} and {args.broker_url}")
-    return processes, base
+            intake: Intake
+            if batch:
+                intake = asyncio.run(
+                    upload_batches(
+                        stack.ingest_url,
+                        bodies,
+                        concurrency=args.upload_concurrency,
+                        max_lines=args.batch_lines,
+                    )
+                )
+            else:
+                intake = asyncio.run(
+                    post_single(stack.ingest_url, bodies, concurrency=args.concurrency)
+                )
+            print(
+                f"intake done in {intake.seconds:.1f} s: {intake.accepted} accepted, "
+                f"{intake.requests} requests; waiting for extraction and indexing",
+                file=sys.stderr,
+                flush=True,
+            )
+            progress, complete = wait_indexed(observer, intake.accepted, args.timeout, args.poll)
+            times = observer.report_times()
+        finally:
+            observer.close()
+    print(f"the services' output: {stack.kept_log}", file=sys.stderr)
+    return summarise(args, intake, progress, complete, times)
 
 
-def main() -> None:
+def summarise(
+    args: argparse.Namespace,
+    intake: Intake,
+    progress: Progress,
+    complete: bool,
+    times: list[ReportTimes],
+) -> dict:
+    start = intake.started
+    ours = [t for t in times if t.id in intake.sent_at]
+    finished = [t for t in ours if t.finished_at is not None and t.status != "failed"]
+    last_extracted = max((t.finished_at.timestamp() for t in finished), default=start)
+    to_extracted = [t.finished_at.timestamp() - intake.sent_at[t.id] for t in finished]
+    in_feeds = [t for t in ours if t.first_entry_at is not None]
+    to_feed = [t.first_entry_at.timestamp() - intake.sent_at[t.id] for t in in_feeds]
+    indexed_span = max(1e-9, progress.at - start)
+    return {
+        "backend": args.backend,
+        "intake": args.intake,
+        "count": args.count,
+        "workers": args.workers,
+        "complete": complete,
+        "accepted": intake.accepted,
+        "duplicates": intake.duplicates,
+        "rejected": intake.rejected,
+        "intake_errors": intake.errors,
+        "requests": intake.requests,
+        "intake_s": round(intake.seconds, 2),
+        "accepted_per_s": round(intake.accepted / intake.seconds, 1),
+        "extracted": len(finished),
+        "extracted_s": round(last_extracted - start, 2),
+        "extracted_per_s": round(len(finished) / max(1e-9, last_extracted - start), 1),
+        "indexed": progress.indexed,
+        "indexed_s": round(indexed_span, 2),
+        "indexed_per_s": round(progress.indexed / indexed_span, 1),
+        "statuses": progress.by_status,
+        "events_pending": progress.outstanding,
+        "latency_extracted_s": _percentiles(to_extracted),
+        "latency_feed_s": _percentiles(to_feed),
+        "in_feeds": len(in_feeds),
+    }
+
+
+def _percentiles(values: list[float]) -> dict[str, float | None]:
+    if not values:
+        return {"p50": None, "p95": None, "p99": None, "max": None}
+    return {
+        "p50": round(percentile(values, 0.50), 2),
+        "p95": round(percentile(values, 0.95), 2),
+        "p99": round(percentile(values, 0.99), 2),
+        "max": round(max(values), 2),
+    }
+
+
+def show(result: dict) -> None:
+    print()
+    print_table(
+        ["stage", "reports", "seconds", "reports/s"],
+        [
+            ["accepted", result["accepted"], result["intake_s"], result["accepted_per_s"]],
+            ["extracted", result["extracted"], result["extracted_s"], result["extracted_per_s"]],
+            ["indexed", result["indexed"], result["indexed_s"], result["indexed_per_s"]],
+        ],
+    )
+    print("  seconds from the first request sent; indexed: nothing unfinished or pending")
+    print()
+    rows = []
+    for label, key, note in (
+        ("request → extracted", "latency_extracted_s", f"{result['extracted']} reports"),
+        ("request → first feed entry", "latency_feed_s", f"{result['in_feeds']} in feeds"),
+    ):
+        figures = result[key]
+        rows.append([label, *(_seconds(figures[p]) for p in ("p50", "p95", "p99", "max")), note])
+    print_table(["latency (s)", "p50", "p95", "p99", "max", ""], rows)
+    print()
+    core, workers = result["extractor_per_core"], result["workers"]
+    goal = GOALS[result["backend"]]
+    share = result["share_of_extractor"]
+    print_table(
+        ["extractor in-process", "reports/s"],
+        [
+            [f"one core (CPU time, {result['extractor_sample']} reports)", round(core, 1)],
+            [f"× {workers} extract worker processes", round(core * workers, 1)],
+            ["end to end (indexed/s)", result["indexed_per_s"]],
+        ],
+    )
+    verdict = "met" if share >= goal else "NOT met"
+    print(
+        f"end to end / extractor: {100 * share:.1f} % "
+        f"(goal ≥ {100 * goal:.0f} % on {result['backend']}: {verdict})"
+    )
+    statuses = ", ".join(f"{k} {v}" for k, v in sorted(result["statuses"].items()))
+    print(f"reports: {statuses}; events pending {result['events_pending']}")
+    if result["duplicates"] or result["rejected"] or result["intake_errors"]:
+        print(
+            f"intake: {result['duplicates']} duplicates, {result['rejected']} rejected, "
+            f"errors {result['intake_errors']}"
+        )
+    if not result["complete"]:
+        print(f"NOT COMPLETE: {result['indexed']} of {result['accepted']} indexed in time")
+
+
+def _seconds(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--count", type=int, default=2000, help="reports to post (2000)")
-    parser.add_argument("--concurrency", type=int, default=16, help="parallel POSTs (16)")
-    parser.add_argument("--ingest-url", default="http://127.0.0.1:8000")
-    parser.add_argument("--timeout", type=float, default=600, help="seconds to wait (600)")
+    parser.add_argument("--count", type=int, default=2000, help="reports to send (2000)")
+    parser.add_argument("--backend", choices=BACKENDS, default="postgres")
+    parser.add_argument(
+        "--intake",
+        choices=("auto", "batch", "single"),
+        default="auto",
+        help=f"NDJSON batch uploads or single POSTs (auto: batch above {AUTO_BATCH_ABOVE})",
+    )
     parser.add_argument(
         "--start-stack",
         action="store_true",
-        help="start ingest and workers on Redis + a scratch PostgreSQL database",
+        default=True,
+        help="start a stack of the bench's own (always: the counts read the whole database)",
     )
-    parser.add_argument(
-        "--pg-admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-    )
-    parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/9")
-    parser.add_argument("--port", type=int, default=8100, help="ingest port with --start-stack")
     parser.add_argument("--workers", type=int, default=2, help="extract worker processes (2)")
-    args = parser.parse_args()
-
-    processes: list = []
-    base = args.ingest_url
-    if args.start_stack:
-        processes, base = start_stack(args)
-    try:
-        reports = generate_reports(args.count, seed=42)
-        urls, post_seconds = asyncio.run(post_all(base, reports, args.concurrency))
-        finished = asyncio.run(wait_finished(urls, args.timeout, args.concurrency))
-    finally:
-        import signal
-
-        for process in processes:
-            os.killpg(process.pid, signal.SIGTERM)
-        for process in processes:
-            process.wait(timeout=30)
-        if getattr(args, "scratch_database", None):
-            drop_database(args.pg_admin_url, args.scratch_database)
-
-    received = [datetime.fromisoformat(body["received_at"]) for body in finished]
-    started = [datetime.fromisoformat(body["started_at"]) for body in finished]
-    done = [datetime.fromisoformat(body["finished_at"]) for body in finished]
-    latencies = [(end - start).total_seconds() for start, end in zip(received, done, strict=True)]
-    span = (max(done) - min(received)).total_seconds()
-    working_span = (max(done) - min(started)).total_seconds()
-    statuses: dict[str, int] = {}
-    for body in finished:
-        statuses[body["status"]] = statuses.get(body["status"], 0) + 1
-    print(f"reports:      {len(urls)} accepted of {args.count} ({statuses})")
-    print(f"accepted/s:   {len(urls) / post_seconds:.0f}  (concurrency {args.concurrency})")
-    print(
-        f"extracted/s:  {len(finished) / span:.0f} (first receipt to last extraction), "
-        f"{len(finished) / working_span:.0f} (first task start to last extraction)"
+    parser.add_argument("--concurrency", type=int, default=16, help="parallel single POSTs (16)")
+    parser.add_argument("--upload-concurrency", type=int, default=2, help="parallel uploads (2)")
+    parser.add_argument("--batch-lines", type=int, default=500, help="lines per upload (500)")
+    parser.add_argument(
+        "--extractor-sample",
+        type=int,
+        default=2000,
+        help="reports (of the same set) the extractor's own rate is timed on (2000)",
     )
-    print(
-        "POST→extracted latency: "
-        f"p50 {percentile(latencies, 0.50):.2f} s, p95 {percentile(latencies, 0.95):.2f} s, "
-        f"p99 {percentile(latencies, 0.99):.2f} s, mean {statistics.fmean(latencies):.2f} s"
+    parser.add_argument("--timeout", type=float, default=3600, help="seconds to wait (3600)")
+    parser.add_argument("--poll", type=float, default=0.5, help="seconds between looks (0.5)")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--log-level",
+        choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+        default="WARNING",
+        help="the services' log level; their output is kept in a file named at the end",
     )
+    parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
+    args = parser.parse_args(argv)
+    if args.intake == "auto":
+        args.intake = "batch" if args.count > AUTO_BATCH_ABOVE else "single"
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    bodies = payloads(args.count, seed=args.seed, tag=tag())
+    sample = bodies[: max(1, min(len(bodies), args.extractor_sample))]
+    per_core, _wall = extractor_rate(sample)
+    print(
+        f"e2e: {args.count} reports by {args.intake} intake on {args.backend}; "
+        f"extractor {per_core:.0f} reports/s per core over {len(sample)} of them",
+        flush=True,
+    )
+    with interruptible():
+        try:
+            result = measure(args, bodies)
+        except KeyboardInterrupt:
+            print("interrupted; the stack is stopped", file=sys.stderr)
+            return 130
+    result["extractor_per_core"] = round(per_core, 1)
+    result["extractor_sample"] = len(sample)
+    result["share_of_extractor"] = round(result["indexed_per_s"] / (per_core * args.workers), 4)
+    show(result)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    return 0 if result["complete"] and not result["intake_errors"] else 1
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

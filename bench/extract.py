@@ -19,7 +19,9 @@ import sys
 import time
 from pathlib import Path
 
-CORPUS_FILES = [Path("/work/shared/corpus/seeds.jsonl"), Path("/work/shared/corpus/dev.jsonl")]
+# ../shared/corpus from the repository root (beside the clone, as in CI).
+CORPUS_DIR = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+CORPUS_FILES = [CORPUS_DIR / name for name in ("seeds.jsonl", "dev.jsonl", "dev2.jsonl")]
 
 UNITS = [
     ("Ban Dân vận Huyện ủy {d}", ["Chiêm Hóa", "Minh Long", "Bá Thước", "Vạn Ninh", "Tân Phước"]),

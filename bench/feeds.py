@@ -32,6 +32,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from scratch import create_scratch_database, drop_scratch_database
 from sqlalchemy import insert, text
 
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -59,27 +60,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument("--seed", type=int, default=7)
     return parser.parse_args()
-
-
-def create_scratch_database() -> str:
-    from danvan_shared.db import build_engine
-
-    name = f"danvan_bench_{uuid.uuid4().hex[:8]}"
-    admin = build_engine(ADMIN_URL).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-
-
-def drop_database(url: str) -> None:
-    from danvan_shared.db import build_engine
-
-    name = url.rsplit("/", 1)[1]
-    admin = build_engine(ADMIN_URL).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def generate(count: int, rng: random.Random) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -256,13 +236,13 @@ def measure(
 
 
 def run_suite(client: Any, requests: int) -> list[tuple[str, dict[str, float]]]:
-    from danvan_publish import service
+    from danvan_publish.http_cache import render_cache
 
     results = []
     national = "/v1/feeds/national/2022.atom"
     province = "/v1/feeds/ha-noi/2022.rss"
-    service.render_cache.enabled = False
-    service.render_cache.clear()
+    render_cache.enabled = False
+    render_cache.clear()
     results.append(
         ("first page national 2022 (atom, no cache)", measure(client, national, requests))
     )
@@ -289,7 +269,7 @@ def run_suite(client: Any, requests: int) -> list[tuple[str, dict[str, float]]]:
                     measure(client, url.replace(".json?", ".atom?"), requests),
                 )
             )
-    service.render_cache.enabled = True
+    render_cache.enabled = True
     results.append(("first page national 2022 (atom, cached)", measure(client, national, requests)))
     etag = client.get(national).headers["etag"]
     results.append(
@@ -305,7 +285,7 @@ def main() -> None:
     args = parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
     scratch = args.database_url is None
-    url = args.database_url or create_scratch_database()
+    url = args.database_url or create_scratch_database(ADMIN_URL, "danvan_bench", migrate=False)
     os.environ["DANVAN_DATABASE_URL"] = url
     os.environ["DANVAN_PUBLIC_BASE_URL"] = BASE_URL
     from danvan_publish.app import create_app
@@ -342,7 +322,7 @@ def main() -> None:
 
         get_engine.cache_clear()
         if scratch and not args.keep:
-            drop_database(url)
+            drop_scratch_database(ADMIN_URL, url)
 
 
 if __name__ == "__main__":

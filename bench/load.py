@@ -1,19 +1,25 @@
-"""Load: drive ingest at a set rate for 60 s on Redis + PostgreSQL, then reconcile.
+"""Load: how fast ingest answers, and how fast fresh reports get through, under load.
 
-Starts ingest (uvicorn, exactly as ``make run`` does), the extract and publish
-workers, and a bare FastAPI endpoint with the same uvicorn flags, then
+Runs on a stack of its own (``--backend postgres``: its own redis-server and a scratch
+PostgreSQL database; ``embedded``: SQLite and the embedded broker), workers running;
+the machine's shared Redis is never touched. Two modes:
 
-1. measures the most each of the two answers (closed loop, ``--concurrency``
-   clients, ``--probe`` seconds each): ingest's share of the bare rate is the
-   figure that counts, since both run on the same machine in the same run;
-2. posts distinct generated reports at ``--rate`` a second for ``--duration``
-   seconds (open loop: a request is sent on schedule whether or not earlier ones
-   have been answered) and records every answer's status and latency;
-3. waits until nothing is left received, queued or extracting, and reconciles:
-   accepted = extracted + irrelevant + failed, and every accepted id is stored.
+1. Sustained rate (default): single POSTs at ``--rate`` a second for ``--duration``
+   seconds, open loop (each request leaves on schedule whether or not earlier ones
+   were answered, as independent clients do). Prints the answers' latency
+   p50/p95/p99/max and every error. Goal: p99 ≤ 100 ms at 100 POSTs/s for 30 s.
+   Every accepted report must be stored; with ``--drain-timeout`` the bench also
+   waits until all are indexed and reconciles the statuses.
 
-    uv run python bench/load.py                      # rate: 70% of the probed ingest rate
-    uv run python bench/load.py --rate 150 --duration 60
+2. Backlog (``--backlog N``): uploads N reports by NDJSON batches, then, while that
+   backlog drains, sends single POSTs at ``--probe-rate`` a second for ``--duration``
+   seconds and follows each to its feeds (finished, report.extracted acknowledged).
+   Goal: with 50,000 in the backlog, probes at 20/s indexed with p95 ≤ 2 s. A probe
+   not indexed within ``--probe-timeout`` of the last one sent counts as slower than
+   every indexed one (the percentiles then say "> …").
+
+    uv run python bench/load.py                                  # 100/s for 30 s
+    uv run python bench/load.py --backlog 50000 --probe-rate 20  # fresh reports vs backlog
 """
 
 from __future__ import annotations
@@ -21,323 +27,285 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import signal
-import socket
-import subprocess
+import math
 import sys
-import tempfile
 import time
-import uuid
-from dataclasses import dataclass, field
-from pathlib import Path
 
-import httpx
-from fastapi import FastAPI
-from pydantic import BaseModel
+from intake import Intake, open_loop, payloads, post_single, tag, upload_batches
+from observe import Observer
+from scratch import percentile, print_table
+from stack import BACKENDS, Stack, interruptible
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from templates import generate_reports
-
-BENCH_DIR = Path(__file__).resolve().parent
+POST_P99_GOAL_S = 0.100
+PROBE_P95_GOAL_S = 2.0
+WARMUP_POSTS = 20
 
 
-# The bare endpoint: same framework, same server flags, same request shape, no work.
-class _Submission(BaseModel):
-    text: str
-    title: str | None = None
-    source_url: str | None = None
-    published_at: str | None = None
+def _ms(seconds: float) -> str:
+    return "–" if math.isnan(seconds) else f"{1000 * seconds:.1f}"
 
 
-bare_app = FastAPI()
+def latency_row(label: str, values: list[float], unit: str = "ms") -> list[object]:
+    show = _ms if unit == "ms" else _s
+    if not values:
+        return [label, 0, "–", "–", "–", "–"]
+    return [
+        label,
+        len(values),
+        *(show(percentile(values, p)) for p in (0.50, 0.95, 0.99)),
+        show(max(values)),
+    ]
 
 
-@bare_app.post("/v1/reports", status_code=202)
-def _accept(submission: _Submission) -> dict[str, object]:
-    return {
-        "id": str(uuid.uuid4()),
-        "status": "queued",
-        "duplicate": not submission.text,
-        "links": {"self": "/v1/reports/x"},
+def _s(seconds: float) -> str:
+    return "> timeout" if math.isinf(seconds) else f"{seconds:.2f}"
+
+
+# ---- mode 1: sustained rate --------------------------------------------------------------
+
+
+def sustained(args: argparse.Namespace, stack: Stack) -> dict:
+    warmup = payloads(WARMUP_POSTS, seed=args.seed + 1, tag=tag())
+    asyncio.run(post_single(stack.ingest_url, warmup, concurrency=4, progress_every=0))
+    bodies = payloads(int(args.rate * args.duration), seed=args.seed, tag=tag())
+    print(f"sending {len(bodies)} POSTs at {args.rate:g}/s", file=sys.stderr, flush=True)
+    run = asyncio.run(open_loop(stack.ingest_url, bodies, args.rate))
+    result = {
+        "mode": "rate",
+        "rate": args.rate,
+        "duration_s": args.duration,
+        "sent": len(bodies),
+        "send_rate": round(len(bodies) / max(1e-9, run.dispatched - run.started), 1),
+        "accepted": run.accepted,
+        "errors": run.errors,
+        "late_starts": run.late_starts,
+        "last_answer_s": round(run.finished - run.started, 1),
+        "latency_ms": _percentiles_ms(run.latencies),
     }
+    observer = Observer(stack.database_url)
+    try:
+        stored = observer.stored_among(run.sent_at)
+        result["missing"] = run.accepted - len(stored)
+        if args.drain_timeout:
+            expected = run.accepted + WARMUP_POSTS
+            deadline = time.monotonic() + args.drain_timeout
+            progress = observer.progress(time.time())
+            while not progress.all_indexed(expected) and time.monotonic() < deadline:
+                time.sleep(1)
+                progress = observer.progress(time.time())
+            result["drained"] = progress.all_indexed(expected)
+            result["statuses"] = progress.by_status
+            result["events_pending"] = progress.outstanding
+    finally:
+        observer.close()
+    show_sustained(result, run)
+    return result
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def _percentiles_ms(values: list[float]) -> dict[str, float | None]:
+    if not values:
+        return {"p50": None, "p95": None, "p99": None, "max": None}
+    points = {"p50": 0.50, "p95": 0.95, "p99": 0.99}
+    figures = {name: round(1000 * percentile(values, p), 1) for name, p in points.items()}
+    return {**figures, "max": round(1000 * max(values), 1)}
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))]
+def _percentiles_s(values: list[float]) -> dict[str, float | None]:
+    """None for a percentile that falls on a report not indexed in time."""
+    figures: dict[str, float | None] = {}
+    for name, point in (("p50", 0.50), ("p95", 0.95), ("p99", 0.99)):
+        value = percentile(values, point) if values else math.inf
+        figures[name] = None if math.isinf(value) else round(value, 2)
+    return figures
 
 
-@dataclass
-class Run:
-    statuses: dict[int, int] = field(default_factory=dict)
-    latencies: list[float] = field(default_factory=list)
-    ids: list[str] = field(default_factory=list)
-    exceptions: int = 0
-    late_starts: int = 0
-
-    @property
-    def errors(self) -> int:
-        return self.exceptions + sum(n for code, n in self.statuses.items() if code >= 300)
-
-
-def payloads(count: int, tag: str) -> list[dict]:
-    reports = generate_reports(min(count, 5000), seed=7)
-    out = []
-    for n in range(count):
-        report = reports[n % len(reports)]
-        out.append(
-            {
-                "text": f"{report['text']}\n(tải {tag}-{n})",
-                "title": report.get("title"),
-                "source_url": report.get("source_url"),
-                "published_at": report.get("published_at"),
-            }
-        )
-    return out
+def show_sustained(result: dict, run: Intake) -> None:
+    print()
+    print_table(
+        ["POST /v1/reports", "answers", "p50 ms", "p95 ms", "p99 ms", "max ms"],
+        [latency_row(f"{result['rate']:g}/s for {result['duration_s']:g} s", run.latencies)],
+    )
+    p99 = result["latency_ms"]["p99"]
+    verdict = (
+        "met" if p99 is not None and p99 <= 1000 * POST_P99_GOAL_S and not run.errors else "NOT met"
+    )
+    print(
+        f"sent {result['sent']} at {result['send_rate']}/s (late starts {run.late_starts}), "
+        f"the last answered after {result['last_answer_s']} s; "
+        f"accepted {run.accepted}; errors {run.errors or 'none'}; "
+        f"accepted but not stored {result['missing']}"
+    )
+    lighter = result["rate"] < 100 or result["duration_s"] < 30
+    note = " (but this run's load is lighter than the goal's)" if lighter else ""
+    print(f"goal: p99 ≤ {1000 * POST_P99_GOAL_S:.0f} ms at 100/s for 30 s: {verdict}{note}")
+    if "drained" in result:
+        statuses = ", ".join(f"{k} {v}" for k, v in sorted(result["statuses"].items()))
+        state = "all indexed" if result["drained"] else "NOT all indexed in time"
+        print(f"drain: {state}; {statuses}; events pending {result['events_pending']}")
 
 
-async def closed_loop(base: str, seconds: float, concurrency: int, tag: str) -> float:
-    """Requests answered 2xx per second with ``concurrency`` clients back to back."""
-    bodies = payloads(20000, tag)
-    done = 0
-    deadline = time.perf_counter() + seconds
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
-
-        async def client_loop(offset: int) -> None:
-            nonlocal done
-            n = offset
-            while time.perf_counter() < deadline:
-                answer = await client.post("/v1/reports", json=bodies[n % len(bodies)])
-                if answer.status_code < 300:
-                    done += 1
-                n += concurrency
-
-        started = time.perf_counter()
-        await asyncio.gather(*(client_loop(i) for i in range(concurrency)))
-        return done / (time.perf_counter() - started)
+# ---- mode 2: probes through a backlog ----------------------------------------------------
 
 
-async def open_loop(base: str, rate: float, seconds: float) -> Run:
-    run = Run()
-    count = int(rate * seconds)
-    bodies = payloads(count, uuid.uuid4().hex[:6])
-    limits = httpx.Limits(max_connections=256, max_keepalive_connections=64)
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
+async def probe_through_backlog(args: argparse.Namespace, stack: Stack, observer: Observer) -> dict:
+    backlog = payloads(args.backlog, seed=args.seed, tag=tag())
+    probes = payloads(int(args.probe_rate * args.duration), seed=args.seed + 1, tag=tag())
+    uploaded = await upload_batches(
+        stack.ingest_url, backlog, concurrency=args.upload_concurrency, max_lines=args.batch_lines
+    )
+    before = await asyncio.to_thread(observer.progress, time.time())
+    print(
+        f"backlog of {uploaded.accepted} uploaded in {uploaded.seconds:.0f} s; "
+        f"{before.line()}; probing at {args.probe_rate:g}/s for {args.duration:g} s",
+        file=sys.stderr,
+        flush=True,
+    )
+    probing = Intake()
+    indexed_at: dict[str, float] = {}
+    sender = asyncio.create_task(open_loop(stack.ingest_url, probes, args.probe_rate, probing))
+    deadline = math.inf
+    while True:
+        pending = probing.sent_at.keys() - indexed_at.keys()
+        if pending:
+            found = await asyncio.to_thread(observer.indexed_among, list(pending))
+            now = time.time()
+            for report_id in found:
+                indexed_at[report_id] = now
+        if sender.done():
+            if deadline == math.inf:
+                deadline = time.monotonic() + args.probe_timeout
+            if probing.sent_at.keys() <= indexed_at.keys() or time.monotonic() > deadline:
+                break
+        await asyncio.sleep(args.poll)
+    await sender
+    after = await asyncio.to_thread(observer.progress, time.time())
+    to_feed = [
+        indexed_at[key] - sent if key in indexed_at else math.inf
+        for key, sent in probing.sent_at.items()
+    ]
+    result = {
+        "mode": "backlog",
+        "backlog": args.backlog,
+        "backlog_accepted": uploaded.accepted,
+        "upload_s": round(uploaded.seconds, 1),
+        "upload_errors": uploaded.errors,
+        "probe_rate": args.probe_rate,
+        "duration_s": args.duration,
+        "probes_sent": len(probes),
+        "probes_accepted": probing.accepted,
+        "probes_indexed": len(indexed_at),
+        "probe_timeout_s": args.probe_timeout,
+        "probe_errors": probing.errors,
+        "probe_post_ms": _percentiles_ms(probing.latencies),
+        "probe_indexed_s": _percentiles_s(to_feed),
+        "backlog_indexed_before": before.indexed,
+        "backlog_indexed_after": after.indexed - len(indexed_at),
+        "backlog_window_s": round(after.at - before.at, 1),
+    }
+    show_backlog(result, probing, to_feed)
+    return result
 
-        async def one(body: dict) -> None:
-            started = time.perf_counter()
-            try:
-                answer = await client.post("/v1/reports", json=body)
-            except httpx.HTTPError:
-                run.exceptions += 1
-                return
-            run.latencies.append(time.perf_counter() - started)
-            run.statuses[answer.status_code] = run.statuses.get(answer.status_code, 0) + 1
-            if answer.status_code == 202:
-                run.ids.append(answer.json()["id"])
 
-        tasks = []
-        start = time.perf_counter()
-        for n, body in enumerate(bodies):
-            delay = start + n / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            elif delay < -0.05:
-                run.late_starts += 1  # the generator itself fell behind
-            tasks.append(asyncio.create_task(one(body)))
-        await asyncio.gather(*tasks)
-    return run
-
-
-def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        command, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True
+def show_backlog(result: dict, probing: Intake, to_feed: list[float]) -> None:
+    print()
+    print_table(
+        [f"probes at {result['probe_rate']:g}/s", "reports", "p50", "p95", "p99", "max"],
+        [
+            latency_row("POST answered (ms)", probing.latencies),
+            latency_row("POST → indexed (s)", to_feed, unit="s"),
+        ],
+    )
+    p95 = percentile(to_feed, 0.95) if to_feed else math.inf
+    verdict = "met" if p95 <= PROBE_P95_GOAL_S else "NOT met"
+    window = result["backlog_window_s"]
+    drained = result["backlog_indexed_after"] - result["backlog_indexed_before"]
+    print(
+        f"probes: {result['probes_accepted']} accepted of {result['probes_sent']}, "
+        f"{result['probes_indexed']} indexed within {result['probe_timeout_s']:g} s of the "
+        f"last one sent; errors {result['probe_errors'] or 'none'}"
+    )
+    print(
+        f"backlog: {result['backlog_accepted']} uploaded in {result['upload_s']} s; "
+        f"{drained} of it indexed during the {window:.0f} s of probing "
+        f"({drained / max(window, 1e-9):.1f}/s); {result['backlog_indexed_after']} indexed so far"
+    )
+    lighter = result["backlog"] < 50_000 or result["probe_rate"] < 20
+    note = " (but this run's load is lighter than the goal's)" if lighter else ""
+    print(
+        f"goal: probes at 20/s indexed with p95 ≤ {PROBE_P95_GOAL_S:g} s with 50,000 in the "
+        f"backlog: {verdict}{note}"
     )
 
 
-def wait_ready(url: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"{url} not ready within {timeout:.0f} s")
+# ---- main --------------------------------------------------------------------------------
 
 
-def reconcile(database_url: str, accepted_ids: list[str], timeout: float) -> dict[str, int]:
-    from sqlalchemy import func
-    from sqlmodel import Session, col, select
-
-    from danvan_shared.db import build_engine
-    from danvan_shared.models import Report
-
-    engine = build_engine(database_url)
-    deadline = time.monotonic() + timeout
-    while True:
-        with Session(engine) as session:
-            counts = dict(
-                session.exec(select(Report.status, func.count()).group_by(col(Report.status))).all()
-            )
-        unfinished = sum(counts.get(s, 0) for s in ("received", "queued", "extracting"))
-        if not unfinished or time.monotonic() > deadline:
-            break
-        time.sleep(1)
-    with Session(engine) as session:
-        stored = {str(i) for i in session.exec(select(Report.id)).all()}
-    counts["missing"] = len(set(accepted_ids) - stored)
-    engine.dispose()
-    return counts
-
-
-def main() -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--rate", type=float, default=0, help="POSTs a second (0: 70%% of probe)")
-    parser.add_argument("--duration", type=float, default=60)
-    parser.add_argument("--probe", type=float, default=10, help="seconds per capacity probe")
-    parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=2, help="extract worker processes")
-    parser.add_argument("--drain-timeout", type=float, default=900)
+    parser.add_argument("--backend", choices=BACKENDS, default="postgres")
+    parser.add_argument("--workers", type=int, default=2, help="extract worker processes (2)")
     parser.add_argument(
-        "--pg-admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+        "--ingest-processes",
+        type=int,
+        default=1,
+        help="ingest server processes (DANVAN_INGEST_PROCESSES, default 1)",
     )
-    parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/12")
-    args = parser.parse_args()
+    parser.add_argument("--rate", type=float, default=100, help="POSTs a second (100)")
+    parser.add_argument("--duration", type=float, default=None, help="seconds (30; backlog 60)")
+    parser.add_argument(
+        "--drain-timeout",
+        type=float,
+        default=0,
+        help="rate mode: then wait this long for every report to be indexed (0: do not wait)",
+    )
+    parser.add_argument("--backlog", type=int, default=0, help="reports uploaded first (0)")
+    parser.add_argument("--probe-rate", type=float, default=20, help="probe POSTs a second (20)")
+    parser.add_argument(
+        "--probe-timeout",
+        type=float,
+        default=60,
+        help="seconds to follow the probes after the last is sent (60)",
+    )
+    parser.add_argument("--upload-concurrency", type=int, default=2, help="parallel uploads (2)")
+    parser.add_argument("--batch-lines", type=int, default=500, help="lines per upload (500)")
+    parser.add_argument("--poll", type=float, default=0.2, help="seconds between looks (0.2)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
+    args = parser.parse_args(argv)
+    if args.duration is None:
+        args.duration = 60.0 if args.backlog else 30.0
+    return args
 
-    import redis
-    from sqlalchemy import text
 
-    from danvan_shared.db import build_engine
-    from danvan_shared.migrate import upgrade_database
-    from danvan_shared.settings import Settings
-    from danvan_shared.supervisor import process_command
-
-    name = f"danvan_load_{uuid.uuid4().hex[:8]}"
-    admin = build_engine(args.pg_admin_url).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    database_url = args.pg_admin_url.rsplit("/", 1)[0] + f"/{name}"
-    upgrade_database(database_url)
-    redis.Redis.from_url(args.broker_url).flushdb()
-    workdir = Path(tempfile.mkdtemp(prefix="danvan-load-"))
-    ingest_port, bare_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "DANVAN_DATABASE_URL": database_url,
-        "DANVAN_BROKER_URL": args.broker_url,
-        "DANVAN_LOG_LEVEL": "WARNING",
-        "DANVAN_INGEST_PORT": str(ingest_port),
-        "DANVAN_DATA_DIR": str(workdir),
-        "DANVAN_EXTRACT_CONCURRENCY": str(args.workers),
-        "DANVAN_RATE_LIMIT_PER_MINUTE": "100000000",
-        "DANVAN_EXTRACT_METRICS_PORT": str(free_port()),
-        "DANVAN_PUBLISH_WORKER_METRICS_PORT": str(free_port()),
-    }
-    settings = Settings(
-        database_url=database_url,
-        broker_url=args.broker_url,
-        ingest_port=ingest_port,
-        extract_concurrency=args.workers,
-    )
-    ingest_command = process_command("ingest", settings)
-    bare_command = [
-        *ingest_command[:3],
-        "--app-dir",
-        str(BENCH_DIR),
-        "load:bare_app",
-        *ingest_command[4:],
-    ]
-    bare_command[bare_command.index(str(ingest_port))] = str(bare_port)
-    processes = [
-        start(bare_command, env, workdir / "bare.log"),
-        start(ingest_command, env, workdir / "ingest.log"),
-    ]
-    try:
-        wait_ready(f"http://127.0.0.1:{bare_port}/docs")
-        wait_ready(f"http://127.0.0.1:{ingest_port}/readyz")
-        ingest = f"http://127.0.0.1:{ingest_port}"
-        # Capacity probes first, with the workers still stopped, so that neither
-        # endpoint shares the two cores with extraction while it is measured.
-        bare_rate = asyncio.run(
-            closed_loop(f"http://127.0.0.1:{bare_port}", args.probe, args.concurrency, "bare")
-        )
-        ingest_rate = asyncio.run(closed_loop(ingest, args.probe, args.concurrency, "probe"))
-        os.killpg(processes[0].pid, signal.SIGTERM)
-        print(
-            f"capacity: bare FastAPI {bare_rate:.0f}/s, ingest {ingest_rate:.0f}/s "
-            f"(ratio {ingest_rate / bare_rate:.2f}; {args.concurrency} clients, "
-            f"{args.probe:.0f} s each)",
-            flush=True,
-        )
-        processes += [
-            start(process_command(n, settings), env, workdir / f"{n}.log")
-            for n in ("extract", "publish-worker")
-        ]
-        rate = args.rate or round(0.7 * ingest_rate)
-        run = asyncio.run(open_loop(ingest, rate, args.duration))
-        probe_ids: list[str] = []  # the probe's reports are reconciled too
-        counts = reconcile(database_url, run.ids + probe_ids, args.drain_timeout)
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-        with admin.connect() as connection:  # the scratch database goes with the run
-            connection.execute(
-                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-                {"n": name},
-            )
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-    finished = sum(counts.get(s, 0) for s in ("extracted", "irrelevant", "failed"))
-    total = sum(v for k, v in counts.items() if k != "missing")
-    summary = {
-        "rate_target": rate,
-        "duration_s": args.duration,
-        "sent": sum(run.statuses.values()) + run.exceptions,
-        "statuses": run.statuses,
-        "errors": run.errors,
-        "late_starts": run.late_starts,
-        "latency_p50_ms": round(1000 * percentile(run.latencies, 0.50), 1),
-        "latency_p99_ms": round(1000 * percentile(run.latencies, 0.99), 1),
-        "bare_capacity_per_s": round(bare_rate),
-        "ingest_capacity_per_s": round(ingest_rate),
-        "capacity_ratio": round(ingest_rate / bare_rate, 2),
-        "reports": counts,
-        "stored_total": total,
-        "finished": finished,
-        "reconciled": counts["missing"] == 0 and finished == total,
-    }
-    print(
-        f"load: {rate:.0f}/s for {args.duration:.0f} s: {summary['sent']} sent, "
-        f"{run.errors} errors, p50 {summary['latency_p50_ms']} ms, "
-        f"p99 {summary['latency_p99_ms']} ms"
-    )
-    print(
-        f"reconcile: stored {total} = extracted {counts.get('extracted', 0)} + irrelevant "
-        f"{counts.get('irrelevant', 0)} + failed {counts.get('failed', 0)}"
-        f"{' + unfinished ' + str(total - finished) if total != finished else ''}; "
-        f"missing {counts['missing']}"
-    )
-    print(json.dumps(summary))
-    if not summary["reconciled"] or run.errors:
-        raise SystemExit(1)
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    with interruptible():
+        try:
+            with Stack(
+                args.backend,
+                extract_workers=args.workers,
+                extra_env={"DANVAN_INGEST_PROCESSES": str(args.ingest_processes)},
+            ) as stack:
+                stack.start()
+                print(f"stack: {stack.describe()}; {args.workers} extract workers", flush=True)
+                if args.backlog:
+                    observer = Observer(stack.database_url)
+                    try:
+                        result = asyncio.run(probe_through_backlog(args, stack, observer))
+                    finally:
+                        observer.close()
+                else:
+                    result = sustained(args, stack)
+            print(f"the services' output: {stack.kept_log}", file=sys.stderr)
+        except KeyboardInterrupt:
+            print("interrupted; the stack is stopped", file=sys.stderr)
+            return 130
+    if args.json:
+        print(json.dumps(result))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

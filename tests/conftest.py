@@ -1,16 +1,21 @@
 """Shared fixtures: real databases and a real broker.
 
-Tests that need PostgreSQL or Redis use the servers on 127.0.0.1. Outside CI
-they are skipped when a server is down; with CI=true they fail instead, so a
-green CI run always means they ran.
+Tests that need PostgreSQL use the server on 127.0.0.1; tests that need Redis
+use a ``redis-server`` of their own. Outside CI they are skipped when PostgreSQL
+is down or ``redis-server`` is not installed; with CI=true they fail instead, so
+a green CI run always means they ran.
 
-Each test session gets its own PostgreSQL database and its own Redis database
-number, so parallel runs and leftovers never mix.
+Each test session gets its own PostgreSQL database (dropped at the end) and its
+own throwaway Redis server on a free port (stopped at the end, without
+persistence). The machine's shared Redis is never touched: other sessions, and
+other people's data, may live there, and a ``FLUSHDB`` of a shared database
+number once wiped them.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import uuid
 from collections.abc import Iterator
@@ -26,7 +31,6 @@ from danvan_shared.migrate import upgrade_database
 PG_ADMIN_URL = os.environ.get(
     "DANVAN_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 CORPUS_DIR = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 ARTIFACTS_DIR = Path(__file__).parent / "artifacts"
@@ -70,18 +74,20 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def redis_url() -> str:
-    """A Redis database number of its own on the local Redis server, emptied first."""
-    require_service("Redis", REDIS_HOST, REDIS_PORT)
-    import redis
+def redis_url() -> Iterator[str]:
+    """A Redis server of this session's own: every key Celery, kombu and danvan write
+    (queues, unacked sets, bindings, rate limits) lives and dies with it."""
+    from tests.ops.servers import RedisServer
 
-    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT)
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    database = 1 + int(worker[2:]) if worker.startswith("gw") else 1 + (os.getpid() % 8)
-    client.execute_command("SELECT", database)
-    url = f"redis://{REDIS_HOST}:{REDIS_PORT}/{database}"
-    redis.Redis.from_url(url).flushdb()
-    return url
+    if shutil.which("redis-server") is None:
+        message = "redis-server is not installed"
+        if IN_CI:
+            pytest.fail(f"{message}; with CI=true this test must run, not skip")
+        pytest.skip(message)
+    server = RedisServer()
+    server.start()
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture
@@ -129,3 +135,27 @@ def configure(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[
     yield apply
     get_settings.cache_clear()
     get_engine.cache_clear()
+
+
+#: Modules whose tests start the pipeline's worker processes. Under pytest-xdist
+#: (``make test`` runs two workers) they all run on one worker, one at a time, so two
+#: full pipelines never fight over the machine's cores and their time limits hold;
+#: every other test is spread over both workers beside them.
+PIPELINE_MODULES = frozenset(
+    {
+        "tests/integration/test_pipeline.py",
+        "tests/integration/test_serve.py",
+        "tests/ops/test_broker_stalls.py",
+        "tests/ops/test_outages.py",
+        "tests/ops/test_worker_faults.py",
+    }
+)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = Path(str(config.rootpath))
+    for item in items:
+        module = Path(str(item.path)).relative_to(root).as_posix()
+        if module in PIPELINE_MODULES:
+            item.add_marker(pytest.mark.xdist_group("pipeline"))

@@ -11,8 +11,8 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
+from danvan_launcher.supervisor import PROCESS_NAMES, process_command
 from danvan_shared.settings import Settings
-from danvan_shared.supervisor import PROCESS_NAMES, process_command
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,11 +47,24 @@ def test_each_process_command_is_a_real_module_entry(name: str) -> None:
     command = process_command(name, Settings())
     assert command[0] == sys.executable and command[1] == "-m"
     module = command[2]
-    assert module in ("uvicorn", "celery")
+    assert module in ("uvicorn", "celery", "danvan_launcher.flower")
     if module == "uvicorn":
         __import__(command[3].split(":")[0])
+    elif module == "danvan_launcher.flower":  # Flower, with its secrets kept off this line
+        assert callable(__import__(module, fromlist=["main"]).main)
     elif "-A" in command:
         __import__(command[command.index("-A") + 1])
+
+
+def test_each_worker_consumes_its_interactive_queue_and_its_bulk_queue() -> None:
+    """Batches (uploads, the relay, reprocessing) go to the .bulk queues; a worker that
+    did not consume them would leave every batch waiting for ever."""
+    for name, queues in (
+        ("extract", "extract,extract.bulk"),
+        ("publish-worker", "publish,publish.bulk"),
+    ):
+        command = process_command(name, Settings())
+        assert command[command.index("-Q") + 1] == queues
 
 
 def test_scale_backends_are_one_setting_away() -> None:

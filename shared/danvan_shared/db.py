@@ -13,10 +13,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Table, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+from danvan_shared.data_dir import DIR_MODE, private_file
 from danvan_shared.settings import get_settings
 
 
@@ -37,7 +39,8 @@ def build_engine(database_url: str) -> Engine:
     if database_url.startswith("sqlite:"):
         path = database_url.split("///", 1)[-1]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            Path(path).parent.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+            private_file(Path(path))  # before SQLite creates it (and its -wal, -shm) 0644
         engine = create_engine(
             database_url,
             json_serializer=_json_dumps,
@@ -71,3 +74,24 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def dialect_insert(session: Session, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT of the session's database dialect, for its ``ON CONFLICT`` clauses: the
+    set-based writes (batch intake, bulk extraction saves) resolve conflicts inside the
+    statement, so a batch costs one statement instead of one round trip a row."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def refresh_statistics(session: Session, table: str | None = None) -> None:
+    """Refresh SQLite's query-planner statistics: of ``table``, or (``PRAGMA optimize``)
+    of the tables this connection used that changed much since they were last analysed.
+
+    Without statistics SQLite guesses that a status matches few reports, and for a
+    statement naming a batch of 100 ids it walks the status index instead of the
+    primary key: a batch's claim or requeue read every queued or finished report (100
+    ms instead of 10 at 100,000 reports). PostgreSQL's autovacuum keeps its own."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text(f'ANALYZE "{table}"' if table else "PRAGMA optimize"))

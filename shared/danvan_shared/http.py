@@ -1,4 +1,5 @@
-"""HTTP pieces both FastAPI services need: RFC 9457 problem details, a body-size
+"""HTTP pieces both FastAPI services need: RFC 9457 problem details (for edge
+validation and for every named domain error, ``danvan_shared.errors``), a body-size
 limit, a database-outage answer (503 + Retry-After) and health endpoints.
 
 No response ever carries a traceback: unexpected errors are logged with their
@@ -7,9 +8,10 @@ stack on the server side and answered with a generic problem body.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypedDict
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
@@ -20,9 +22,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from danvan_shared.db import get_engine
+from danvan_shared.errors import DomainError
+from danvan_shared.settings import Settings
 
 logger = logging.getLogger("danvan.http")
 
@@ -56,7 +61,8 @@ class Problem(BaseModel):
 
 
 class ProblemError(Exception):
-    """Raise from anywhere in a request to answer with a problem body."""
+    """Raise at the edge (validating raw request input) to answer with a problem body;
+    services raise a named ``DomainError`` instead."""
 
     def __init__(
         self,
@@ -77,12 +83,13 @@ def problem_response(
     status: int,
     detail: str | None = None,
     *,
+    title: str | None = None,
     instance: str | None = None,
     headers: dict[str, str] | None = None,
     errors: list[dict[str, Any]] | None = None,
 ) -> JSONResponse:
     body = Problem(
-        title=_TITLES.get(status, "Error"),
+        title=title or _TITLES.get(status, "Error"),
         status=status,
         detail=detail,
         instance=instance,
@@ -122,6 +129,17 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(
             exc.status,
             exc.detail,
+            instance=request.url.path,
+            headers=exc.headers,
+            errors=exc.errors,
+        )
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        return problem_response(
+            exc.status,
+            exc.detail,
+            title=exc.title,
             instance=request.url.path,
             headers=exc.headers,
             errors=exc.errors,
@@ -219,11 +237,86 @@ class _BodyTooLarge(Exception):
     pass
 
 
-def health_router(
-    readiness_checks: list[Callable[[], Awaitable[str | None]]] | None = None,
-) -> APIRouter:
-    """``/healthz`` (the process is up) and ``/readyz`` (its dependencies answer)."""
+_HOST_TRUSTED = "danvan.host_trusted"
+
+
+class TrustedHostsMiddleware:
+    """Starlette's ``TrustedHostMiddleware`` (``DANVAN_TRUSTED_HOSTS``), answering an
+    untrusted ``Host`` with a problem body (400) instead of its plain-text one."""
+
+    def __init__(self, app: ASGIApp, allowed_hosts: list[str]) -> None:
+        self.app = app
+        self.check = TrustedHostMiddleware(
+            self._trusted, allowed_hosts=allowed_hosts, www_redirect=False
+        )
+
+    async def _trusted(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope[_HOST_TRUSTED] = True
+        await self.app(scope, receive, send)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.check(scope, receive, send)
+            return
+
+        async def send_if_trusted(message: Message) -> None:
+            if scope.get(_HOST_TRUSTED):
+                await send(message)
+
+        await self.check(scope, receive, send_if_trusted)
+        if not scope.get(_HOST_TRUSTED):
+            response = problem_response(
+                400, "This host name is not served here.", instance=scope.get("path")
+            )
+            await response(scope, receive, send)
+
+
+class DocsUrls(TypedDict):
+    docs_url: str | None
+    redoc_url: str | None
+    openapi_url: str | None
+
+
+def docs_urls(settings: Settings) -> DocsUrls:
+    """FastAPI's /docs, /redoc and /openapi.json, or none (``DANVAN_EXPOSE_DOCS``)."""
+    if settings.docs_exposed:
+        return DocsUrls(docs_url="/docs", redoc_url="/redoc", openapi_url="/openapi.json")
+    return DocsUrls(docs_url=None, redoc_url=None, openapi_url=None)
+
+
+def install_trusted_hosts(app: FastAPI, allowed_hosts: list[str]) -> None:
+    if allowed_hosts != ["*"]:
+        app.add_middleware(TrustedHostsMiddleware, allowed_hosts=allowed_hosts)
+
+
+READY_TIMEOUT_SECONDS = 3.0
+
+
+def _database_problem() -> str | None:
+    try:
+        with get_engine().connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:  # any failure means "not ready"
+        return f"database: {type(exc).__name__}"
+    return None
+
+
+async def _bounded(name: str, check: Callable[[], str | None]) -> str | None:
+    """Run a blocking check in a thread, and call it failed if it has not answered in
+    time: a pool with no free connection (every request thread stuck) makes a check
+    wait, and readiness must say "not ready" at once instead of hanging with it."""
+    try:
+        return await asyncio.wait_for(asyncio.to_thread(check), READY_TIMEOUT_SECONDS)
+    except TimeoutError:
+        return f"{name}: no answer within {READY_TIMEOUT_SECONDS:.0f} s"
+
+
+def health_router(readiness_checks: dict[str, Callable[[], str | None]] | None = None) -> APIRouter:
+    """``/healthz`` (the process is up) and ``/readyz`` (it can reach, through its own
+    connection pools, the database and every dependency in ``readiness_checks``: name
+    → a blocking check returning a problem or None)."""
     router = APIRouter(tags=["health"])
+    checks = {"database": _database_problem, **(readiness_checks or {})}
 
     @router.get("/healthz", summary="Liveness")
     def healthz() -> dict[str, str]:
@@ -231,16 +324,8 @@ def health_router(
 
     @router.get("/readyz", summary="Readiness", responses={503: PROBLEM_RESPONSES[503]})
     async def readyz() -> Response:
-        problems = []
-        try:
-            with get_engine().connect() as connection:
-                connection.execute(text("SELECT 1"))
-        except Exception as exc:  # any failure means "not ready"
-            problems.append(f"database: {type(exc).__name__}")
-        for check in readiness_checks or []:
-            failure = await check()
-            if failure:
-                problems.append(failure)
+        answers = await asyncio.gather(*(_bounded(name, check) for name, check in checks.items()))
+        problems = [problem for problem in answers if problem]
         if problems:
             return problem_response(503, "; ".join(problems), headers={"Retry-After": "5"})
         return JSONResponse({"status": "ready"})

@@ -51,13 +51,19 @@ class _LatencyMiddleware:
 _registered: set[type[Collector]] = set()
 
 
-def instrument_app(app: FastAPI, service: str, collectors: Iterable[Collector] = ()) -> None:
-    """Latency histograms for every request and ``GET /metrics`` on ``app``."""
+def instrument_app(
+    app: FastAPI, service: str, collectors: Iterable[Collector] = (), *, expose: bool = True
+) -> None:
+    """Latency histograms for every request, and ``GET /metrics`` on ``app`` when
+    ``expose`` (``DANVAN_EXPOSE_METRICS``; closed in production by default)."""
     app.add_middleware(_LatencyMiddleware, service=service)
     for collector in collectors:
         if type(collector) not in _registered:  # one per process, however many apps
             REGISTRY.register(collector)
             _registered.add(type(collector))
+
+    if not expose:
+        return
 
     @app.get("/metrics", include_in_schema=False)
     def prometheus_metrics() -> Response:

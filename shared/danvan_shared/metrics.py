@@ -28,7 +28,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -48,15 +48,15 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from danvan_shared.events import EXTRACT_QUEUE, PUBLISH_QUEUE
+from danvan_shared.events import EXTRACT_QUEUES, PUBLISH_QUEUES, SENT_AT_HEADER
 from danvan_shared.settings import Settings, get_settings
+from danvan_shared.worker_health import WorkerHealth
 
 logger = logging.getLogger("danvan.metrics")
 
 #: celery-exporter's default buckets: 50 ms to 30 min
 WAIT_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, float("inf"))
 RUNTIME_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, float("inf"))
-SENT_AT_HEADER = "danvan_sent_at"
 _TASK_EVENTS = ("sent", "received", "started", "succeeded", "failed", "rejected", "revoked")
 
 
@@ -85,7 +85,11 @@ class _Metrics:
             buckets=WAIT_BUCKETS,
         )
         self.worker_up = Gauge(
-            "celery_worker_up", "1 while the worker runs.", ["hostname"], multiprocess_mode="max"
+            "celery_worker_up",
+            "1 while the worker consumes its queue; 0 when it stopped, cannot reach the "
+            "broker or has stalled (see danvan_shared.worker_health).",
+            ["hostname"],
+            multiprocess_mode="max",
         )
         self.tasks_active = Gauge(
             "celery_worker_tasks_active",
@@ -248,7 +252,8 @@ def _on_worker_init(sender: Any = None, **_: Any) -> None:
     enable_multiprocess(parent / f"{service}-{os.getpid()}")
     port = metrics_port(service, settings)
     if port:
-        _server = serve_worker_metrics(settings.worker_metrics_host, port, settings)
+        health = WorkerHealth(settings, EXTRACT_QUEUES if service == "extract" else PUBLISH_QUEUES)
+        _server = serve_worker_metrics(settings.worker_metrics_host, port, health)
 
 
 def _on_worker_ready(sender: Any = None, **_: Any) -> None:
@@ -284,10 +289,12 @@ class QueueLengthCollector(Collector):
             get_settings().effective_broker_url, socket_connect_timeout=0.5, socket_timeout=0.5
         )
         try:
-            for queue in (EXTRACT_QUEUE, PUBLISH_QUEUE):
+            for queue in (*EXTRACT_QUEUES, *PUBLISH_QUEUES):
                 family.add_metric([queue], float(client.llen(queue)))
-        except redis.RedisError:
-            return  # no sample beats a wrong one; Prometheus shows the gap
+        except redis.RedisError as exc:
+            # No sample beats a wrong one: Prometheus shows the gap, the log says why.
+            logger.warning("celery_queue_length not sampled: broker: %s", type(exc).__name__)
+            return
         finally:
             client.close()
         yield family
@@ -298,6 +305,7 @@ class ReportStatusCollector(Collector):
 
     def collect(self) -> Iterable[GaugeMetricFamily]:
         from sqlalchemy import func
+        from sqlalchemy.exc import SQLAlchemyError
         from sqlmodel import Session, col, select
 
         from danvan_shared.db import get_engine
@@ -309,7 +317,9 @@ class ReportStatusCollector(Collector):
                 rows = session.exec(
                     select(Report.status, func.count()).group_by(col(Report.status))
                 ).all()
-        except Exception:  # the database is down: leave the gap
+        except SQLAlchemyError as exc:
+            # The database is down: leave the gap (a bug still fails the scrape).
+            logger.warning("danvan_reports not sampled: database: %s", type(exc).__name__)
             return
         counts = {str(status): 0 for status in ReportStatus} | {
             str(status): int(count) for status, count in rows
@@ -326,20 +336,22 @@ def worker_registry() -> CollectorRegistry:
     return registry
 
 
-def serve_worker_metrics(host: str, port: int, settings: Settings) -> ThreadingHTTPServer | None:
+def serve_worker_metrics(host: str, port: int, health: WorkerHealth) -> ThreadingHTTPServer | None:
     """``/metrics``, ``/healthz`` and ``/readyz`` of a worker, in a daemon thread."""
     registry = worker_registry()
-    readiness = _worker_readiness(settings)
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
             if path == "/metrics":
+                if _worker_hostname:  # known once the worker is ready
+                    up = health.consuming_problem() is None
+                    metrics().worker_up.labels(_worker_hostname).set(int(up))
                 self._answer(200, generate_latest(registry), CONTENT_TYPE_LATEST)
             elif path == "/healthz":
                 self._answer(200, b'{"status":"ok"}', "application/json")
             elif path == "/readyz":
-                problem = readiness()
+                problem = health.problem()
                 if problem:
                     body = f'{{"status":"unavailable","detail":"{problem}"}}'.encode()
                     self._answer(503, body, "application/json")
@@ -367,29 +379,3 @@ def serve_worker_metrics(host: str, port: int, settings: Settings) -> ThreadingH
     threading.Thread(target=server.serve_forever, name="danvan-metrics", daemon=True).start()
     logger.info("worker metrics on http://%s:%d/metrics", host, port)
     return server
-
-
-def _worker_readiness(settings: Settings) -> Callable[[], str | None]:
-    def check() -> str | None:
-        import redis
-        from sqlalchemy import text
-
-        from danvan_shared.db import get_engine
-
-        try:
-            with get_engine().connect() as connection:
-                connection.execute(text("SELECT 1"))
-        except Exception as exc:
-            return f"database: {type(exc).__name__}"
-        client = redis.Redis.from_url(
-            settings.effective_broker_url, socket_connect_timeout=1, socket_timeout=1
-        )
-        try:
-            client.ping()
-        except redis.RedisError as exc:
-            return f"broker: {type(exc).__name__}"
-        finally:
-            client.close()
-        return None
-
-    return check

@@ -13,13 +13,15 @@ change.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Environment = Literal["development", "testing", "production"]
 
@@ -40,10 +42,16 @@ class Settings(BaseSettings):
     # HTTP
     ingest_host: str = "127.0.0.1"
     ingest_port: Annotated[int, Field(ge=1, le=65535)] = 8000
+    # ingest's server processes: POSTs are CPU-bound Python, one process answers ~100/s
+    ingest_processes: Annotated[int, Field(ge=1, le=64)] = 1
     publish_host: str = "127.0.0.1"
     publish_port: Annotated[int, Field(ge=1, le=65535)] = 8001
     public_base_url: str = ""
     ingest_base_url: str = ""
+    # Host names the APIs answer to (comma-separated; "*.example.org" patterns; "*": any).
+    # Unset: any outside production; in production the hosts of the two base URLs and
+    # the loopback names (health checks). See ``allowed_hosts``.
+    trusted_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_body_bytes: Annotated[int, Field(ge=1024)] = 1024 * 1024
     max_batch_lines: Annotated[int, Field(ge=1)] = 1000
 
@@ -57,10 +65,16 @@ class Settings(BaseSettings):
     relay_grace_seconds: Annotated[float, Field(ge=0)] = 5.0
     stale_queued_seconds: Annotated[float, Field(gt=0)] = 600.0
     stale_extracting_seconds: Annotated[float, Field(gt=0)] = 300.0
+    # Reports per bulk task (extract.batch) and per batch event: large enough that the
+    # per-task cost vanishes, small enough that a batch runs well inside the time limit.
+    batch_size: Annotated[int, Field(ge=1, le=1000)] = 100
 
     # Processes started by `danvan serve`
     extract_concurrency: Annotated[int, Field(ge=1, le=64)] = 2
     publish_concurrency: Annotated[int, Field(ge=1, le=64)] = 1
+    # The workers' niceness (0-19): when the cores are busy, the APIs answer first and
+    # the workers take what is left; 0 shares the cores evenly.
+    worker_nice: Annotated[int, Field(ge=0, le=19)] = 10
     flower_host: str = "127.0.0.1"
     flower_port: Annotated[int, Field(ge=1, le=65535)] = 5555
     flower_user: str = "operator"
@@ -69,12 +83,32 @@ class Settings(BaseSettings):
     worker_metrics_host: str = "127.0.0.1"
     extract_metrics_port: Annotated[int, Field(ge=0, le=65535)] = 9101
     publish_worker_metrics_port: Annotated[int, Field(ge=0, le=65535)] = 9102
+    # A worker idle this long while its queue's oldest message has waited as long is
+    # "not consuming": its /readyz answers 503 and celery_worker_up drops to 0.
+    worker_stall_seconds: Annotated[float, Field(gt=0)] = 60.0
+
+    # Operational endpoints; unset: open, except in production (``metrics_exposed``,
+    # ``docs_exposed``). Metrics: /metrics of both APIs, and Flower's without its login.
+    # Docs: /docs, /redoc and /openapi.json of both APIs.
+    expose_metrics: bool | None = None
+    expose_docs: bool | None = None
 
     # Security
     require_api_keys: bool = False
     operator_key: SecretStr = SecretStr("")
     rate_limit_per_minute: Annotated[int, Field(ge=1)] = 600
+    # Failed authentications (unknown or revoked keys) per client address a minute; past
+    # it, every request with a key from that address gets 429 until the window passes.
+    failed_auth_per_minute: Annotated[int, Field(ge=1)] = 10
+    # Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed. None by default: a client cannot choose its address.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     idempotency_ttl_hours: Annotated[float, Field(gt=0)] = 24.0
+
+    # WebSub hub of publish: the lease a subscription gets when it asks for none, and the
+    # longest it may ask for (seconds)
+    websub_lease_seconds: Annotated[int, Field(ge=60)] = 10 * 24 * 3600
+    websub_max_lease_seconds: Annotated[int, Field(ge=60)] = 90 * 24 * 3600
 
     # JSON object of extra host → province entries for the extractor (read once per process)
     host_provinces_file: str | None = None
@@ -99,6 +133,37 @@ class Settings(BaseSettings):
             raise ValueError("DANVAN_BROKER_URL must be a redis:// URL (Redis or Valkey)")
         return value
 
+    @field_validator("trusted_proxies", "trusted_hosts", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if item != "*":
+                try:
+                    ipaddress.ip_network(item, strict=False)
+                except ValueError:
+                    raise ValueError(
+                        f"DANVAN_TRUSTED_PROXIES: {item!r} is not an IP address or network"
+                    ) from None
+        return value
+
+    @field_validator("trusted_hosts")
+    @classmethod
+    def _check_hosts(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            wildcard_ok = pattern == "*" or pattern.startswith("*.") or "*" not in pattern
+            if not wildcard_ok or "*" in pattern[1:]:
+                raise ValueError(
+                    f"DANVAN_TRUSTED_HOSTS: {pattern!r}: a wildcard must be like *.example.org"
+                )
+        return value
+
     @field_validator("host_provinces_file")
     @classmethod
     def _check_host_provinces_file(cls, value: str | None) -> str | None:
@@ -121,6 +186,28 @@ class Settings(BaseSettings):
         if self.environment == "production" and not self.flower_password.get_secret_value():
             raise ValueError("DANVAN_FLOWER_PASSWORD must be set in production")
         return self
+
+    @property
+    def metrics_exposed(self) -> bool:
+        if self.expose_metrics is not None:
+            return self.expose_metrics
+        return self.environment != "production"
+
+    @property
+    def docs_exposed(self) -> bool:
+        if self.expose_docs is not None:
+            return self.expose_docs
+        return self.environment != "production"
+
+    @property
+    def allowed_hosts(self) -> list[str]:
+        """What the APIs' trusted-hosts check accepts (``DANVAN_TRUSTED_HOSTS``)."""
+        if self.trusted_hosts:
+            return self.trusted_hosts
+        if self.environment != "production":
+            return ["*"]
+        hosts = {urlsplit(url).hostname for url in (self.public_base_url, self.ingest_base_url)}
+        return sorted({host for host in hosts if host} | {"localhost", "127.0.0.1"})
 
     @property
     def uses_embedded_broker(self) -> bool:

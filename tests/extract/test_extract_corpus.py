@@ -8,22 +8,28 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-CORPUS = Path("/work/shared/corpus")
-FILES = [CORPUS / "seeds.jsonl", CORPUS / "dev.jsonl"]
+from tests.conftest import CORPUS_DIR, IN_CI
+
+# The shared corpus beside the repository (../shared/corpus): seeds, dev and dev2 (80 reports
+# scored before any rule was tuned on them), judged together against issue 8's goal.
+FILES = [CORPUS_DIR / name for name in ("seeds.jsonl", "dev.jsonl", "dev2.jsonl")]
 
 
-@pytest.mark.skipif(not all(p.exists() for p in FILES), reason="gold corpus not available")
-def test_eval_meets_targets(tmp_path: Path) -> None:
+def test_eval_meets_targets_on_the_shared_corpus() -> None:
     import typer
 
     from danvan_extract.cli import evaluate
     from danvan_extract.evaluation import TARGETS
 
-    gold = tmp_path / "gold.jsonl"
-    gold.write_text("".join(p.read_text(encoding="utf-8") for p in FILES), encoding="utf-8")
+    missing = [str(path) for path in FILES if not path.exists()]
+    if missing:
+        message = f"gold corpus not found: {', '.join(missing)}"
+        if IN_CI:
+            pytest.fail(f"{message}; with CI=true the corpus test must run")
+        pytest.skip(message)
     app = typer.Typer()
     app.command()(evaluate)
-    result = CliRunner().invoke(app, [str(gold), "--json"])
+    result = CliRunner().invoke(app, [*map(str, FILES), "--json"])
     assert result.exit_code == 0, result.output
     fields = json.loads(result.output)["fields"]
     for name, target in TARGETS.items():

@@ -7,7 +7,7 @@ that only fits one report fails here.
 from __future__ import annotations
 
 from danvan_extract.extraction import extract_report
-from danvan_extract.extraction.places import read_url
+from danvan_extract.extraction.urls import read_url
 
 # --- an ambiguous commune name ("Quảng Thái" is in Thanh Hóa and in Thừa Thiên Huế) ------
 

@@ -108,12 +108,18 @@ def _megabyte_texts() -> list[str]:
     ]
 
 
+#: CPU seconds a megabyte may take. bench/extract.py holds the speed bar; this only
+#: catches a runaway pattern (a quadratic scan of a megabyte takes minutes), so it reads
+#: CPU time, which a loaded machine does not inflate the way it does wall time.
+RUNAWAY_CPU_SECONDS = 5.0
+
+
 def test_one_megabyte_text_is_fast_and_flagged() -> None:
     extract_report("Huyện ủy Chiêm Hóa sơ kết công tác dân vận.")  # load the gazetteer first
     for body in _megabyte_texts():
-        started = time.perf_counter()
+        started = time.process_time()
         result = extract_report(body)
-        assert time.perf_counter() - started < 1.0
+        assert time.process_time() - started < RUNAWAY_CPU_SECONDS
         assert any(w.code == "input_truncated" for w in result.warnings)
         for span in _all_spans(result):
             assert 0 <= span.start <= span.end <= len(body)
@@ -131,9 +137,9 @@ def test_one_megabyte_html_is_fast() -> None:
         "<p>" + "x" * 1_000_000 + "</p>",
     ]
     for page in pages:
-        started = time.perf_counter()
+        started = time.process_time()
         result = extract_report(page, content_type="text/html")
-        assert time.perf_counter() - started < 1.0
+        assert time.process_time() - started < RUNAWAY_CPU_SECONDS
         assert not any(w.code == "extractor_error" for w in result.warnings)
         article = result.article_text or ""
         for span in _all_spans(result):

@@ -164,3 +164,76 @@ def test_unknown_and_malformed_report_ids(client: TestClient) -> None:
 def test_health_endpoints(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").status_code == 200
+
+
+def test_an_extraction_stored_with_a_naive_publication_time_is_answered_in_vietnam_time(
+    client: TestClient,
+) -> None:
+    """The extractor read "08/7/2024 15:41" from a page and stored it without an offset;
+    the documented RFC 3339 date-time needs one (schemathesis found this on the corpus)."""
+    from datetime import datetime
+
+    from sqlmodel import Session
+
+    from danvan_shared.db import get_engine
+    from danvan_shared.models import ExtractionRecord, Report
+
+    report_id = uuid.UUID(client.post("/v1/reports", json={"text": REPORT}).json()["id"])
+    with Session(get_engine()) as session:
+        session.add(
+            ExtractionRecord(
+                report_id=report_id,
+                extractor_version="old-1",
+                relevant=False,
+                data={
+                    "relevant": False,
+                    "published_at": "2024-07-08T15:41:00",
+                    "extractor_version": "old-1",
+                },
+            )
+        )
+        report = session.get(Report, report_id)
+        assert report is not None
+        report.status, report.extractor_version = "irrelevant", "old-1"
+        session.add(report)
+        session.commit()
+    published = client.get(f"/v1/reports/{report_id}").json()["extraction"]["published_at"]
+    assert datetime.fromisoformat(published).isoformat() == "2024-07-08T15:41:00+07:00"
+
+
+def test_characters_xml_forbids_are_replaced_in_place_at_intake(client: TestClient) -> None:
+    """U+FFFE/U+FFFF and C0 controls made a report that could never be published (every
+    feed is XML); each becomes one U+FFFD, so offsets into the text stay."""
+    from lxml import etree
+    from sqlmodel import Session
+
+    from danvan_shared.db import get_engine
+    from danvan_shared.models import Report
+
+    forbidden = "\ufffe\uffff\x01\x0b\x1f"
+    text = REPORT + f" Ký hiệu lạ: {forbidden} hết."
+    answer = client.post("/v1/reports", json={"text": text, "title": "Tiêu đề\uffff"})
+    plain = client.post(
+        "/v1/reports",
+        content=(REPORT + " \uffff\x02 thô").encode(),
+        headers={"content-type": "text/plain"},
+    )
+    assert answer.status_code == 202, answer.text
+    assert plain.status_code == 202, plain.text
+    with Session(get_engine()) as session:
+        stored = session.get(Report, uuid.UUID(answer.json()["id"]))
+        stored_plain = session.get(Report, uuid.UUID(plain.json()["id"]))
+        assert stored is not None and stored_plain is not None
+        assert stored.body == text.replace(forbidden, "\ufffd" * len(forbidden))
+        assert stored.title == "Tiêu đề\ufffd"
+        assert stored_plain.body == REPORT + " \ufffd\ufffd thô"
+        for value in (stored.body, stored.title, stored_plain.body):
+            etree.Element("item").text = value  # what a feed does with it: no ValueError
+
+
+def test_a_lone_surrogate_is_a_clear_422(client: TestClient) -> None:
+    """It can only arrive as a JSON escape, and no UTF-8 text can carry it."""
+    raw = '{"text": "' + REPORT.replace("\n", " ") + ' \\ud800 hết."}'
+    answer = client.post("/v1/reports", content=raw, headers={"content-type": "application/json"})
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["loc"] == ["text"]

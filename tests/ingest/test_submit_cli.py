@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from danvan_launcher.supervisor import process_command
 from danvan_shared.settings import Settings
-from danvan_shared.supervisor import process_command
 from tests.integration.support import free_port, wait_until
 
 pytestmark = pytest.mark.slow
@@ -117,3 +117,53 @@ def _ready(base: str) -> bool:
         return httpx.get(f"{base}/readyz", timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def test_submit_sends_batches_within_the_servers_limits_and_keeps_the_order(
+    tmp_path: Path, sqlite_url: str, redis_url: str
+) -> None:
+    """Reports go as NDJSON batches; a batch the server finds too large (413: its limit
+    is lower than the client's) is split and sent again, and nothing is lost."""
+    port = free_port()
+    server_env = {
+        **os.environ,
+        "DANVAN_DATABASE_URL": sqlite_url,
+        "DANVAN_BROKER_URL": redis_url,
+        "DANVAN_INGEST_PORT": str(port),
+        "DANVAN_DATA_DIR": str(tmp_path / "var"),
+        "DANVAN_MAX_BATCH_LINES": "3",
+    }
+    settings = Settings(database_url=sqlite_url, broker_url=redis_url, ingest_port=port)
+    server = subprocess.Popen(
+        process_command("ingest", settings),
+        env=server_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: _ready(base), 30, message="ingest server")
+        jsonl = tmp_path / "many.jsonl"
+        texts = [f"Huyện ủy Văn Yên giao ban công tác dân vận, bản tin số {n}." for n in range(8)]
+        texts[5] = texts[1]  # the same report twice
+        jsonl.write_text(
+            "\n".join(json.dumps({"text": item}, ensure_ascii=False) for item in texts),
+            encoding="utf-8",
+        )
+        result = subprocess.run(
+            [sys.executable, "-m", "danvan_shared.cli", "submit", "--url", base, "--quiet"]
+            + [str(jsonl)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**server_env, "DANVAN_MAX_BATCH_LINES": "1000"},
+        )
+        assert result.returncode == 0, result.stderr
+        answers = [json.loads(line) for line in result.stdout.splitlines()]
+        assert [answer["source"] for answer in answers] == [f"{jsonl}:{n}" for n in range(1, 9)]
+        assert answers[5]["id"] == answers[1]["id"] and answers[5]["duplicate"] is True
+        assert sum(not answer["duplicate"] for answer in answers) == 7
+        assert len({answer["id"] for answer in answers}) == 7
+    finally:
+        server.terminate()
+        server.wait(timeout=15)

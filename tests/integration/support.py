@@ -1,6 +1,6 @@
 """Starting the pipeline's real processes for integration tests.
 
-The commands come from ``danvan_shared.supervisor.process_command``, so the
+The commands come from ``danvan_launcher.supervisor.process_command``, so the
 tests run exactly what ``make run`` and docker-compose run.
 """
 
@@ -14,8 +14,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from danvan_launcher.supervisor import process_command
 from danvan_shared.settings import Settings
-from danvan_shared.supervisor import process_command
 
 
 def free_port() -> int:
@@ -33,6 +33,31 @@ def wait_until(
             return
         time.sleep(interval)
     raise AssertionError(f"{message} not reached within {timeout:.0f} s")
+
+
+def wait_for_progress(
+    progress: Callable[[], int],
+    goal: int,
+    *,
+    stall: float,
+    interval: float = 0.5,
+    message: str = "progress",
+) -> None:
+    """Wait until ``progress()`` reaches ``goal``, for as long as it keeps moving; fail
+    only when it has not moved for ``stall`` seconds.
+
+    For waits whose length depends on the machine's load: the 2 cores are shared
+    with parallel test runs, which slows a pipeline down but never stops it, so a
+    fixed deadline fails healthy runs while a stuck one is caught just as well.
+    """
+    last, moved = progress(), time.monotonic()
+    while last < goal:
+        if time.monotonic() - moved > stall:
+            raise AssertionError(f"{message}: stuck at {last} of {goal} for {stall:.0f} s")
+        time.sleep(interval)
+        current = progress()
+        if current != last:
+            last, moved = current, time.monotonic()
 
 
 class Processes:

@@ -44,3 +44,28 @@ def test_publish_metrics_and_health(configure, sqlite_url: str) -> None:
         text = client.get("/metrics").text
     assert 'route="/v1/feeds/{province}/{period}.{fmt}",service="publish"' in text
     assert "http_request_duration_seconds_bucket{" in text
+
+
+def test_ingest_metrics_leave_a_logged_gap_while_the_database_and_broker_are_down(
+    configure, caplog
+) -> None:
+    import logging
+    import socket
+
+    from danvan_ingest.app import create_app
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    configure(
+        database_url=f"postgresql+psycopg://postgres@127.0.0.1:{closed}/danvan",
+        broker_url=f"redis://127.0.0.1:{closed}/0",
+    )
+    caplog.set_level(logging.WARNING, logger="danvan.metrics")
+    with TestClient(create_app(run_relay=False)) as client:
+        page = client.get("/metrics")
+    assert page.status_code == 200
+    assert "danvan_reports{" not in page.text
+    assert "celery_queue_length{" not in page.text
+    assert "danvan_reports not sampled: database: OperationalError" in caplog.text
+    assert "celery_queue_length not sampled: broker: ConnectionError" in caplog.text

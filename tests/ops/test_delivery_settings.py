@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-
 
 def test_tasks_are_acknowledged_late_and_requeued_when_a_worker_is_lost(configure) -> None:
     from danvan_shared.celery_app import create_celery
@@ -18,13 +16,28 @@ def test_tasks_are_acknowledged_late_and_requeued_when_a_worker_is_lost(configur
 
 
 def test_no_retry_delay_reaches_the_visibility_timeout(configure) -> None:
+    from danvan_shared.celery_app import backoff_seconds, retry_options
+    from danvan_shared.settings import get_settings
+
     configure(
         visibility_timeout_seconds="60", retry_backoff_seconds="2", retry_backoff_max_seconds="3600"
     )
-    import danvan_extract.tasks as tasks
-
-    tasks = importlib.reload(tasks)
-    delays = [tasks.backoff_seconds(attempt) for attempt in range(1, 30)]
+    delays = [backoff_seconds(attempt) for attempt in range(1, 30)]
     assert delays[:3] == [2.0, 4.0, 8.0]  # exponential
     assert max(delays) < 60  # a waiting retry is never redelivered early by Redis
-    assert tasks.extract_report_task.retry_backoff_max < 60
+    assert retry_options()["retry_backoff_max"] < 60  # nor one Celery's autoretry schedules
+    assert retry_options(get_settings())["retry_backoff"] == 2.0
+
+
+def test_workers_wait_out_a_stalled_broker_and_notice_a_vanished_one(configure) -> None:
+    """A read timeout failed acknowledgements during a broker stall and wedged the
+    worker; without keepalive a vanished broker host would never be noticed."""
+    from danvan_shared.celery_app import create_celery
+
+    configure(broker_url="redis://127.0.0.1:6379/0")
+    conf = create_celery("check").conf
+    options = conf.broker_transport_options
+    assert options["socket_timeout"] is None
+    assert options["socket_keepalive"] is True and options["socket_keepalive_options"]
+    assert conf.broker_connection_max_retries is None  # reconnect for as long as it takes
+    assert conf.broker_pool_acquire_timeout is not None  # a send never waits for ever

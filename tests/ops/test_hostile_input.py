@@ -175,3 +175,209 @@ def test_hostile_page_paths_are_refused_and_never_echoed_as_html(publish: TestCl
         assert 400 <= response.status_code < 500, (path, response.status_code)
         if "html" in response.headers["content-type"]:  # JSON may quote it; HTML must not
             assert "<script>alert(1)</script>" not in response.text
+
+
+# ---- dates, period keys, cursors and validators at the edge of their ranges -------------
+
+
+@pytest.mark.parametrize(
+    "published_at",
+    [
+        "0001-01-01T00:00:00+07:00",  # year 0 once in UTC
+        "0001-01-01T00:00:00-05:00",
+        "9999-12-31T23:59:59-05:00",  # year 10000 once in UTC
+        "9999-12-31T23:59:59+14:00",
+        "9999-12-31T23:59:59",
+        "2099-01-01T00:00:00+07:00",  # would be pinned at the top of every feed
+        "1850-06-01T00:00:00+07:00",
+    ],
+)
+def test_published_at_out_of_range_is_refused_in_every_request_shape(
+    ingest: TestClient, published_at: str
+) -> None:
+    body = {"text": f"Hội nghị sơ kết công tác dân vận {published_at}"}
+    response = ingest.post("/v1/reports", json={**body, "published_at": published_at})
+    assert_problem(response, 422)
+    assert "published_at" in response.text
+    text_plain = ingest.post(
+        "/v1/reports",
+        content=body["text"].encode(),
+        headers={"content-type": "text/plain"},
+        params={"published_at": published_at},
+    )
+    assert_problem(text_plain, 422)
+    line = json.dumps({**body, "published_at": published_at})
+    assert_problem(ingest.post("/v1/reports:batch", content=line, headers=NDJSON), 422)
+    assert stored() == 0
+
+
+def test_published_at_within_the_clock_skew_is_accepted(ingest: TestClient) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    soon = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+    response = ingest.post("/v1/reports", json={"text": "Hội nghị dân vận", "published_at": soon})
+    assert response.status_code == 202, response.text
+    assert stored() == 1
+
+
+def _cursor(raw: str) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def publish_any_db(request: pytest.FixtureRequest, configure) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    from danvan_publish.app import create_app
+    from danvan_publish.http_cache import render_cache
+
+    configure(database_url=request.getfixturevalue("database_url_" + request.param))
+    render_cache.clear()
+    with TestClient(create_app()) as client:
+        yield client
+    render_cache.clear()
+
+
+@pytest.fixture
+def database_url_sqlite(sqlite_url: str) -> str:
+    return sqlite_url
+
+
+@pytest.fixture
+def database_url_postgresql(postgres_url: str) -> str:
+    return postgres_url
+
+
+HUGE_IDS = [2**63, 2**63 + 1, 2**64, 10**40, -(2**63) - 1]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        *(f"2024-07-01T00:00:00+00:00~{entry_id}" for entry_id in HUGE_IDS),
+        "9999-12-31T23:59:59+00:00~1",
+        "9999-12-31T23:59:59-05:00~1",
+        "0001-01-01T00:00:00+07:00~1",
+        "0001-01-01T00:00:00+00:00~1",
+        "2024-07-01T00:00:00+00:00~-1",
+        "2024-07-01T00:00:00+00:00~0x10",
+        "2024-07-01T00:00:00+00:00~1_000",
+        "2024-07-01T00:00:00+00:00~١٢",  # Arabic-Indic digits
+    ],
+)
+@pytest.mark.parametrize("direction", ["after", "before"])
+def test_out_of_range_page_cursors_get_a_400(
+    publish_any_db: TestClient, raw: str, direction: str
+) -> None:
+    response = publish_any_db.get(
+        "/v1/feeds/tuyen-quang/2024.json", params={direction: _cursor(raw)}
+    )
+    assert_problem(response, 400)
+    assert "cursor" in response.json()["detail"]
+
+
+NOT_ASCII_KEYS = [
+    "²⁰²⁴",  # superscript
+    "2024-M¹",
+    "2024-Q³",
+    "2021-²⁰²⁵",
+    "２０２４",  # fullwidth
+    "２０２４-H1",
+    "٢٠٢٤",  # Arabic-Indic
+    "۲۰۲۴-Q3",  # Extended Arabic-Indic
+    "२०२४",  # Devanagari
+    "2024-M01",  # not the canonical spelling of 2024-M1
+    "2024-M+1",
+    " 2024",
+]
+
+
+@pytest.mark.parametrize("key", NOT_ASCII_KEYS)
+@pytest.mark.parametrize("kind", ["feeds", "aggregates"])
+def test_period_keys_are_ascii_canonical_keys_only(
+    publish_any_db: TestClient, key: str, kind: str
+) -> None:
+    """No 500 for digits int() rejects, and no alias feed for digits it accepts."""
+    from urllib.parse import quote
+
+    path = f"/v1/{kind}/tuyen-quang/{quote(key)}" + (".atom" if kind == "feeds" else "")
+    response = publish_any_db.get(path)
+    assert_problem(response, 404)
+    assert "period key" in response.json()["detail"]
+
+
+HUGE_DATES = [
+    "Fri, 31 Dec 999999999999 23:59:59 GMT",  # OverflowError in the date parser
+    "Fri, 31 Dec 99999 23:59:59 GMT",
+    "Fri, 31 Dec 9999 23:59:59 GMT",  # later than now: not a valid validator (RFC 9110)
+    "Fri, 31 Dec 9999 23:59:59 -2359",
+    "31 Dec 9999 23:59:59 +0000",
+    "Fri, 31 Dec 2099 23:59:59 GMT",
+]
+
+
+@pytest.mark.parametrize("since", HUGE_DATES)
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/feeds/tuyen-quang/2024.rss",
+        "/v1/feeds/national/2024.json",
+        "/v1/aggregates/tuyen-quang/2024",
+        "/v1/feeds.opml",
+        "/v1/provinces",
+        "/v1/periods",
+    ],
+)
+def test_if_modified_since_in_a_far_year_is_ignored(
+    publish_any_db: TestClient, path: str, since: str
+) -> None:
+    response = publish_any_db.get(path, headers={"If-Modified-Since": since})
+    assert response.status_code == 200, (response.status_code, response.text[:300])
+    assert response.headers["ETag"]
+    assert (
+        publish_any_db.get(path, headers={"If-None-Match": response.headers["ETag"]}).status_code
+        == 304
+    )
+
+
+def test_an_oversized_chunked_multipart_body_gets_413(ingest: TestClient) -> None:
+    boundary = "danvan-boundary"
+    head = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="files"; filename="big.txt"\r\n'
+        "Content-Type: text/plain\r\n\r\n"
+    ).encode()
+    tail = f"\r\n--{boundary}--\r\n".encode()
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the limit must count as it reads
+        yield head
+        for _ in range(40):
+            yield ("Hội nghị dân vận " * 4000).encode()
+        yield tail
+
+    response = ingest.post(
+        "/v1/reports",
+        content=chunks(),
+        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert_problem(response, 413)
+    assert "_BodyTooLarge" not in response.text and "Exception" not in response.text
+    assert stored() == 0
+
+
+def test_nfc_and_nfd_forms_of_one_text_are_one_report(ingest: TestClient) -> None:
+    import unicodedata
+
+    text = "Huyện ủy Chiêm Hóa tổ chức Hội nghị sơ kết công tác dân vận 6 tháng đầu năm 2024."
+    nfc, nfd = unicodedata.normalize("NFC", text), unicodedata.normalize("NFD", text)
+    assert nfc != nfd
+    first = ingest.post("/v1/reports", json={"text": nfc})
+    assert first.status_code == 202
+    again = ingest.post("/v1/reports", json={"text": nfd})
+    assert again.status_code == 200 and again.json()["duplicate"] is True
+    assert again.json()["id"] == first.json()["id"]
+    as_plain_text = ingest.post(
+        "/v1/reports", content=nfd.encode(), headers={"content-type": "text/plain"}
+    )
+    assert as_plain_text.json()["id"] == first.json()["id"]
+    assert stored() == 1

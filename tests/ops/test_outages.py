@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from danvan_ingest.app import create_app
 from danvan_shared.db import get_engine
 from danvan_shared.migrate import upgrade_database
-from danvan_shared.models import Extraction, Report
+from danvan_shared.models import ExtractionRecord, Report
 from tests.integration.support import wait_until
 from tests.ops.pipeline import as_settings, by_status, fresh_postgres, pipeline_env, start_workers
 from tests.ops.servers import PostgresCluster, RedisServer
@@ -40,8 +40,11 @@ def text(n: int) -> str:
 
 def one_extraction_each(count: int) -> None:
     with Session(get_engine()) as session:
-        assert session.exec(select(func.count()).select_from(Extraction)).one() == count
-        assert session.exec(select(func.count(func.distinct(Extraction.report_id)))).one() == count
+        assert session.exec(select(func.count()).select_from(ExtractionRecord)).one() == count
+        assert (
+            session.exec(select(func.count(func.distinct(ExtractionRecord.report_id)))).one()
+            == count
+        )
 
 
 @pytest.fixture

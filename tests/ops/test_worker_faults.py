@@ -8,6 +8,9 @@ the commands of ``make run`` and docker-compose.
 from __future__ import annotations
 
 import json
+import os
+import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from danvan_ingest.app import create_app
 from danvan_shared.db import get_engine
-from danvan_shared.models import Extraction, FeedEntry, Report
+from danvan_shared.models import ExtractionRecord, FeedEntry, Report
 from tests.integration.support import Processes, free_port, wait_until
 from tests.ops.conftest import bearer, create_key
 from tests.ops.pipeline import as_settings, by_status, fresh_postgres, pipeline_env, start_workers
@@ -62,17 +65,20 @@ def test_poison_reports_end_failed_after_n_attempts_and_the_rest_flows_on(
     processes, env = workers
     operator = create_key("operator")
     with TestClient(create_app()) as ingest:  # with its relay thread, as in production
+        # The raising report comes alone, so its retries are Celery retries of its own
+        # task, whichever way the batch below goes (a report of a batch is re-sent).
+        single = ingest.post("/v1/reports", json={"text": text(100) + " " + FAIL_MARKER})
+        assert single.status_code == 202, single.text
+        raising = single.json()["id"]
         lines = [json.dumps({"text": text(n)}) for n in range(30)]
-        lines.insert(7, json.dumps({"text": text(100) + " " + FAIL_MARKER}))
         lines.insert(19, json.dumps({"text": text(101) + " " + CRASH_MARKER}))
         batch = ingest.post(
             "/v1/reports:batch",
             content="\n".join(lines),
             headers={"content-type": "application/x-ndjson"},
         )
-        assert batch.json()["accepted"] == 32
-        ids = [result["id"] for result in batch.json()["results"]]
-        raising, crashing = ids[7], ids[19]
+        assert batch.json()["accepted"] == 31
+        crashing = batch.json()["results"][19]["id"]
 
         wait_until(
             lambda: by_status() == {"extracted": 30, "failed": 2},
@@ -96,14 +102,15 @@ def test_poison_reports_end_failed_after_n_attempts_and_the_rest_flows_on(
         assert state["reports"]["extracted"] + state["reports"]["irrelevant"] == 30
         assert state["oldest_unprocessed_seconds"] is None
         assert state["broker_available"] and any(w.startswith("extract@") for w in state["workers"])
-        assert state["queues"] == {"extract": 0, "publish": 0} or state["queues"]["extract"] == 0
+        assert state["queues"]["extract"] == state["queues"]["extract.bulk"] == 0
 
         _worker_metrics_and_health(int(env["DANVAN_EXTRACT_METRICS_PORT"]))
         ingest_metrics = ingest.get("/metrics").text
         assert 'danvan_reports{status="failed"} 2.0' in ingest_metrics
         assert "http_request_duration_seconds_bucket{" in ingest_metrics
         assert 'route="/v1/reports:batch"' in ingest_metrics
-        assert 'celery_task_sent_total{name="extract.report",queue="extract"}' in ingest_metrics
+        # the upload went as one bulk task
+        assert 'celery_task_sent_total{name="extract.batch",queue="extract.bulk"}' in ingest_metrics
 
 
 def _worker_metrics_and_health(port: int) -> None:
@@ -120,6 +127,8 @@ def _worker_metrics_and_health(port: int) -> None:
         "celery_task_queue_wait_time_bucket{",
         'celery_worker_up{hostname="extract@',
         'celery_queue_length{queue_name="extract"}',
+        'celery_queue_length{queue_name="extract.bulk"}',
+        # the batch was redelivered after the crash and its reports extracted one by one
         'celery_task_sent_total{name="publish.index_report",queue="publish"}',
     ):
         assert sample in page, sample
@@ -134,6 +143,7 @@ def _worker_metrics_and_health(port: int) -> None:
 def test_retry_and_reprocess_rerun_reports_without_duplicating_anything(
     workers: tuple[Processes, dict[str, str]],
 ) -> None:
+    processes, _ = workers
     operator = create_key("operator")
     with TestClient(create_app()) as ingest:
         lines = "\n".join(json.dumps({"text": text(200 + n)}) for n in range(6))
@@ -159,8 +169,8 @@ def test_retry_and_reprocess_rerun_reports_without_duplicating_anything(
                 update(Report).where(col(Report.id).in_(ids[1:3])).values(extractor_version="0-old")
             )
             session.execute(
-                update(Extraction)
-                .where(col(Extraction.report_id).in_(ids[1:3]))
+                update(ExtractionRecord)
+                .where(col(ExtractionRecord.report_id).in_(ids[1:3]))
                 .values(extractor_version="0-old")
             )
             session.commit()
@@ -172,7 +182,9 @@ def test_retry_and_reprocess_rerun_reports_without_duplicating_anything(
                 and _pending_events() == 0
             ),
             60,
-            message=f"reprocessed; now {by_status()}",
+            message=f"reprocessed; now {by_status()}, versions {_versions(ids[1:3])}, "
+            f"{_pending_events()} events pending, failed: {_failures()} "
+            f"(publish log: {processes.log('publish-worker')[-1500:]})",
         )
         assert (
             ingest.post(f"/v1/reports/{ids[0]}:retry", headers=bearer(operator)).status_code == 202
@@ -185,9 +197,9 @@ def test_retry_and_reprocess_rerun_reports_without_duplicating_anything(
         )
     with Session(get_engine()) as session:
         per_version = session.exec(
-            select(Extraction.report_id, Extraction.extractor_version, func.count()).group_by(
-                Extraction.report_id, Extraction.extractor_version
-            )
+            select(
+                ExtractionRecord.report_id, ExtractionRecord.extractor_version, func.count()
+            ).group_by(ExtractionRecord.report_id, ExtractionRecord.extractor_version)
         ).all()
         assert all(count == 1 for _, _, count in per_version)
         reports = session.exec(select(Report)).all()
@@ -225,6 +237,11 @@ def _pending_events() -> int:
         )
 
 
+def _failures() -> list[str | None]:
+    with Session(get_engine()) as session:
+        return list(session.exec(select(Report.last_error).where(Report.status == "failed")).all())
+
+
 def _versions(ids: list[str]) -> set[str | None]:
     with Session(get_engine()) as session:
         return set(
@@ -258,3 +275,66 @@ def _answers(url: str) -> bool:
         return httpx.get(url, timeout=1).status_code < 500
     except httpx.HTTPError:
         return False
+
+
+def _children(pid: int) -> list[int]:
+    """The pool processes of a worker's main process."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def test_a_report_whose_worker_child_is_killed_is_taken_over_at_once(
+    configure, postgres_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    """The kernel kills a pool child mid-extraction (OOM): Celery requeues its message, and
+    the redelivery takes the report over. It used to be skipped ("extracting"), leaving
+    the report to the relay's stale-extracting sweep 5 minutes later (600 s here)."""
+    env = pipeline_env(
+        tmp_path,
+        fresh_postgres(postgres_url),
+        redis_url,
+        stale_extracting_seconds="600",
+        stale_queued_seconds="600",
+    )
+    configure(**as_settings(env))
+    processes = start_workers(env, tmp_path)
+    total = 40
+    try:
+        with TestClient(create_app()) as ingest:
+            lines = "\n".join(json.dumps({"text": text(300 + n)}) for n in range(total))
+            batch = ingest.post(
+                "/v1/reports:batch",
+                content=lines,
+                headers={"content-type": "application/x-ndjson"},
+            )
+            assert batch.json()["accepted"] == total
+            main = processes.running["extract"].pid
+            wait_until(lambda: len(_children(main)) >= 2, 60, message="the pool forked")
+            # the workers yield the cores to the APIs (DANVAN_WORKER_NICE, 10 by default)
+            assert {os.getpriority(os.PRIO_PROCESS, pid) for pid in [main, *_children(main)]} == {
+                10
+            }
+            for _ in range(3):  # kill every pool child while a report is being extracted
+                wait_until(lambda: by_status().get("extracting", 0) > 0, 60, interval=0.02)
+                for child in _children(main):
+                    os.kill(child, signal.SIGKILL)
+                time.sleep(1)
+            wait_until(
+                lambda: by_status() == {"extracted": total},
+                90,
+                interval=0.5,
+                message=f"all extracted long before the relay's sweep; now {by_status()}",
+            )
+        with Session(get_engine()) as session:
+            attempts = session.exec(select(Report.attempts)).all()
+        assert max(attempts) >= 2, "no kill hit a running extraction: no test"
+    finally:
+        processes.close()

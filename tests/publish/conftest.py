@@ -1,5 +1,5 @@
-"""Fixtures for the publish tests: a configured database, and a factory that stores a
-report with its extraction (Vietnamese content written for these tests) and indexes it
+"""Fixtures for the publish tests: a configured database, and factories that store a
+report with its extraction (Vietnamese content written for these tests), and index it
 the way the ``publish.index_report`` task does."""
 
 from __future__ import annotations
@@ -23,8 +23,7 @@ from danvan_shared.extraction_schema import (
     Span,
     Unit,
 )
-from danvan_shared.models import Extraction as ExtractionRow
-from danvan_shared.models import Report, ReportStatus
+from danvan_shared.models import ExtractionRecord, Report, ReportStatus
 
 BASE_URL = "http://feeds.example.vn"
 VERSION = "test-1"
@@ -101,23 +100,23 @@ StoreReport = Callable[..., uuid.UUID]
 
 @pytest.fixture
 def publish_db(database_url: str, configure: Callable[..., None]) -> Iterator[str]:
-    from danvan_publish import service
+    from danvan_publish.http_cache import render_cache
 
     configure(database_url=database_url, public_base_url=BASE_URL)
-    service.render_cache.clear()
+    render_cache.clear()
     yield database_url
-    service.render_cache.clear()
+    render_cache.clear()
 
 
 @pytest.fixture
-def store_report(publish_db: str) -> StoreReport:
-    """Store (or re-extract) a report and run the indexing task on it; returns its id."""
-    from danvan_publish.tasks import index_report
+def stage_report(publish_db: str) -> StoreReport:
+    """Store (or re-extract) a report as extract's commit leaves it, without indexing
+    it; returns its id."""
     from danvan_shared.db import get_engine
 
     counter = iter(range(1, 1_000_000))
 
-    def store(
+    def stage(
         extraction: Extraction | None = None,
         *,
         report_id: uuid.UUID | None = None,
@@ -152,7 +151,7 @@ def store_report(publish_db: str) -> StoreReport:
             session.add(report)
             session.flush()
             session.add(
-                ExtractionRow(
+                ExtractionRecord(
                     report_id=report.id,
                     extractor_version=version,
                     relevant=extraction.relevant,
@@ -160,14 +159,25 @@ def store_report(publish_db: str) -> StoreReport:
                 )
             )
             session.commit()
-            report_uuid = report.id
+            return report.id
+
+    return stage
+
+
+@pytest.fixture
+def store_report(stage_report: StoreReport) -> StoreReport:
+    """Store (or re-extract) a report and run the indexing task on it; returns its id."""
+    from danvan_publish.tasks import index_report
+
+    def store(extraction: Extraction | None = None, **options: Any) -> uuid.UUID:
+        report_id = stage_report(extraction, **options)
         index_report.run(
             event="report.extracted",
-            report_id=str(report_uuid),
-            status=status,
-            extractor_version=version,
+            report_id=str(report_id),
+            status=options.get("status", ReportStatus.extracted),
+            extractor_version=options.get("version", VERSION),
         )
-        return report_uuid
+        return report_id
 
     return store
 

@@ -147,6 +147,72 @@ def test_filters_by_level_meeting_type_campaign_and_duplicates(
     assert client.get("/v1/feeds/tuyen-quang/2022.json?level=galaxy").status_code == 422
 
 
+# Stored slug lists holding LIKE and SQL metacharacters (as no slugify output does, but
+# as an older indexer or a hand-edited row could): a filter value matches a whole slug.
+ODD_SLUGS = {
+    "percent": "|50%-giam|",
+    "underscore": "|a_b|",
+    "letter": "|axb|",
+    "quote": "|o'brien|",
+    "pair": "|a|b|",
+    "slash": "|x/y|",
+    "double-quote": '|"q"|',
+}
+
+
+@pytest.mark.parametrize(
+    "campaign,expected",
+    [
+        ("50%-giam", {"percent"}),
+        ("50%", set()),
+        ("%", set()),
+        ("a_b", {"underscore"}),
+        ("_", set()),
+        ("o'brien", {"quote"}),
+        ("o'brien' OR '1'='1", set()),
+        ("a|b", set()),  # the delimiter: no slug holds it
+        ("|", set()),
+        ("x/y", {"slash"}),
+        ('"q"', {"double-quote"}),
+        ("b", {"pair"}),
+    ],
+)
+def test_a_campaign_filter_with_metacharacters_matches_the_same_on_every_route(
+    store_report: StoreReport, client: TestClient, campaign: str, expected: set[str]
+) -> None:
+    from sqlmodel import Session, col, update
+
+    from danvan_publish import provinces, reader
+    from danvan_publish.repository import FeedQuery
+    from danvan_shared.db import get_engine
+    from danvan_shared.models import FeedEntry
+
+    ids = {name: store_report(make_extraction(event_key=f"tq|{name}")) for name in ODD_SLUGS}
+    with Session(get_engine()) as session:
+        for name, slugs in ODD_SLUGS.items():
+            session.exec(
+                update(FeedEntry)
+                .where(col(FeedEntry.report_id) == ids[name])
+                .values(campaign_slugs=slugs)
+            )
+        session.commit()
+    wanted = {f"urn:uuid:{ids[name]}" for name in expected}
+    query = {"campaign": campaign}
+    json_feed = client.get("/v1/feeds/tuyen-quang/2022.json", params=query).json()
+    assert {item["id"] for item in json_feed["items"]} == wanted
+    for fmt in ("rss", "atom"):
+        parsed = parse(client.get(f"/v1/feeds/tuyen-quang/2022.{fmt}", params=query))
+        assert {item.id for item in parsed.entries} == wanted, fmt
+    scope = provinces.scope("tuyen-quang")
+    assert scope is not None
+    start, end = reader.resolve_period("2022")
+    with Session(get_engine()) as session:
+        counted = reader.aggregate(
+            session, FeedQuery(scope.slug, start, end, campaign=campaign), scope, "2022"
+        )
+    assert counted.reports == len(expected)
+
+
 def test_paging_follows_next_links_and_is_stable_under_inserts(
     store_report: StoreReport, client: TestClient
 ) -> None:
@@ -311,3 +377,24 @@ def test_health_and_openapi_declare_problems(client: TestClient) -> None:
     responses = spec["paths"]["/v1/feeds/{province}/{period}.{fmt}"]["get"]["responses"]
     assert "application/problem+json" in responses["404"]["content"]
     assert client.get("/docs").status_code == 200
+
+
+def test_an_implausible_publication_time_never_orders_a_feed(
+    store_report: StoreReport, client: TestClient
+) -> None:
+    """Stored before ingest refused such times (1850), or read by the extractor from the
+    text (2099): the feeds use the time the report arrived, never a future one."""
+    before = datetime.now(UTC)
+    store_report(
+        make_extraction(published_at=datetime(2099, 1, 1, tzinfo=UTC)),
+        published_at=datetime(1850, 1, 1, tzinfo=UTC),
+    )
+    [item] = client.get("/v1/feeds/tuyen-quang/2022.json").json()["items"]
+    published = datetime.fromisoformat(item["date_published"])
+    assert before - timedelta(seconds=5) <= published <= datetime.now(UTC)
+    store_report(make_extraction(event_key="other"), published_at=datetime(2022, 8, 6, tzinfo=UTC))
+    items = client.get("/v1/feeds/tuyen-quang/2022.json").json()["items"]
+    assert [item["date_published"][:10] for item in items] == [
+        published.date().isoformat(),
+        "2022-08-06",
+    ]

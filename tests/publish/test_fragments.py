@@ -71,7 +71,7 @@ def test_stored_items_are_what_feedgen_writes_for_the_entry(store_report: StoreR
 def test_entries_without_stored_items_are_rendered_on_request_the_same_way(
     store_report: StoreReport, client: TestClient, fmt: str
 ) -> None:
-    from danvan_publish import service
+    from danvan_publish.http_cache import render_cache
 
     store_report()
     store_report(make_extraction(event_key="tq|other"), source_url=None)
@@ -85,7 +85,7 @@ def test_entries_without_stored_items_are_rendered_on_request_the_same_way(
         with Session(get_engine()) as session:
             session.exec(update(FeedEntry).values(**values))  # type: ignore[call-overload]
             session.commit()
-        service.render_cache.clear()
+        render_cache.clear()
         assert client.get(url).content == stored
     if fmt != "json":
         assert not feedparser.parse(stored).bozo
@@ -116,8 +116,8 @@ def test_reindexing_fills_in_missing_items_without_changing_the_feed(
 def test_backfill_stores_the_items_of_entries_without_current_ones(
     store_report: StoreReport, client: TestClient
 ) -> None:
-    from danvan_publish import service
     from danvan_publish.backfill import backfill
+    from danvan_publish.http_cache import render_cache
 
     store_report()
     store_report(make_extraction(event_key="tq|other"))
@@ -132,5 +132,5 @@ def test_backfill_stores_the_items_of_entries_without_current_ones(
     assert backfill(batch=2) == 6
     assert backfill() == 0
     assert all(entry.rss_item for entry in _stored("national"))
-    service.render_cache.clear()
+    render_cache.clear()
     assert client.get("/v1/feeds/national/2022.rss").content == before

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, select
 
 from danvan_shared.db import get_engine
 from danvan_shared.models import FeedEntry
-from tests.publish.conftest import HA_GIANG, StoreReport, make_extraction, period
+from tests.publish.conftest import BODY, HA_GIANG, StoreReport, make_extraction, period
 
 
 def entries(report_id: uuid.UUID) -> dict[str, FeedEntry]:
@@ -99,3 +100,39 @@ def test_indexing_acknowledges_the_report_extracted_event(store_report: StoreRep
         assert report is not None
         # The store fixture writes the report with the flag set by extract's commit.
         assert report.event_pending is False
+
+
+def test_a_report_that_cannot_be_indexed_ends_failed_listed_and_retryable(
+    store_report: StoreReport, configure, database_url: str, redis_url: str
+) -> None:
+    """A report stored before intake replaced U+FFFF (or any other indexing failure):
+    it used to look extracted for ever while the relay re-sent its event."""
+    from fastapi.testclient import TestClient
+
+    from danvan_ingest.app import create_app
+    from danvan_ingest.relay import relay_once
+    from danvan_shared.models import Report
+    from tests.ops.conftest import bearer, create_key
+
+    report_id = store_report(body=BODY + " \uffff")
+    assert entries(report_id) == {}
+    with Session(get_engine()) as session:
+        report = session.get(Report, report_id)
+        assert report is not None
+        assert report.status == "failed" and report.event_pending is False
+        assert report.last_error is not None
+        assert report.last_error.startswith(
+            "publishing failed: ValueError: All strings must be XML"
+        )
+
+    configure(database_url=database_url, broker_url=redis_url, stale_queued_seconds="1")
+    assert relay_once(now=datetime.now(UTC) + timedelta(hours=1)).events == 0  # no re-send
+    operator = bearer(create_key("operator"))
+    with TestClient(create_app(run_relay=False)) as ingest:
+        failed = ingest.get("/v1/pipeline/failed", headers=operator).json()["items"]
+        assert [(item["id"], item["reason"]) for item in failed] == [
+            (str(report_id), report.last_error)
+        ]
+        retry = ingest.post(failed[0]["links"]["retry"], headers=operator)
+        assert retry.status_code == 202 and retry.json()["status"] == "queued"
+        assert ingest.get("/v1/pipeline/failed", headers=operator).json()["items"] == []

@@ -147,6 +147,11 @@ def test_pages_load_link_and_render(server: tuple[str, str]) -> None:
 
         page.goto(base + "/")
         assert "Hội nghị công tác dân vận" in page.locator("h1").inner_text()
+        # The samples' latest period ends after 1 July 2025: the 34 provinces come first.
+        assert page.locator("#boundary-2025.active").count() == 1
+        assert page.locator("#matrix tbody tr").count() == 35  # national + 34 provinces
+        page.click("#boundary-old")
+        page.wait_for_url("**/?boundary=old")
         assert page.locator("#matrix tbody tr").count() == 64  # national + 63 provinces
         page.screenshot(path=str(ARTIFACTS_DIR / "publish-dashboard.png"), full_page=False)
         page.fill("#province-filter", "lang son")

@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 import typer
 
-from danvan_extract.evaluation import FIELDS, TARGETS, as_json, score
+from danvan_extract.evaluation import FIELDS, TARGETS, as_json, explain, score
 from danvan_extract.extraction import EXTRACTOR_VERSION, extract_report
 
 
@@ -122,24 +122,45 @@ def extract(
 
 
 def evaluate(
-    gold: Path = typer.Argument(..., help="Gold JSONL (corpus format: id, text, url, gold)."),
+    gold: list[Path] = typer.Argument(
+        ..., help="Gold JSONL files (corpus format: id, text, url, gold); scored together."
+    ),
     predictions: Path | None = typer.Option(
         None,
         "--predictions",
         "-p",
         help="Extractions JSONL (from danvan extract); default: run the extractor now.",
     ),
+    explain_id: str | None = typer.Option(
+        None,
+        "--explain",
+        metavar="ID",
+        help="Show one report's fields next to its gold labels, with the evidence and rule "
+        "that decided each.",
+    ),
     as_json_output: bool = typer.Option(False, "--json", help="Print the scores as JSON."),
 ) -> None:
-    """Score extractions against gold labels, per field, listing every miss."""
+    """Score extractions against gold labels, per field (as shared/corpus/score.py does),
+    listing every miss; or explain one report's decisions."""
     gold_records: list[dict[str, Any]] = []
-    with gold.open(encoding="utf-8") as handle:
-        for number, line in _lines(handle):
-            try:
-                gold_records.append(json.loads(line))
-            except ValueError as error:
-                typer.echo(f"error: {gold}:{number}: {error}", err=True)
-                raise typer.Exit(2) from None
+    for path in gold:
+        try:
+            handle = path.open(encoding="utf-8")
+        except OSError as error:
+            typer.echo(f"error: {path}: {error.strerror}", err=True)
+            raise typer.Exit(2) from None
+        with handle:
+            for number, line in _lines(handle):
+                try:
+                    gold_records.append(json.loads(line))
+                except ValueError as error:
+                    typer.echo(f"error: {path}:{number}: {error}", err=True)
+                    raise typer.Exit(2) from None
+    if explain_id is not None:
+        gold_records = [r for r in gold_records if str(r.get("id")) == explain_id]
+        if not gold_records:
+            typer.echo(f"error: no report with id {explain_id!r} in {len(gold)} file(s)", err=True)
+            raise typer.Exit(2)
     predicted: dict[str, dict[str, Any]] = {}
     if predictions is not None:
         with predictions.open(encoding="utf-8") as handle:
@@ -152,6 +173,11 @@ def evaluate(
     else:
         for record in gold_records:
             predicted[str(record.get("id"))] = extract_record(record)
+    if explain_id is not None:
+        record = gold_records[0]
+        for line in explain(explain_id, predicted.get(explain_id, {}), record.get("gold") or {}):
+            typer.echo(line)
+        return
     pairs = [
         (str(r.get("id")), predicted.get(str(r.get("id")), {}), r.get("gold") or {})
         for r in gold_records
@@ -175,8 +201,7 @@ def evaluate(
         entry = scores[name]
         mark = "ok " if entry.accuracy >= TARGETS[name] else "LOW"
         typer.echo(
-            f"{mark} {name:<13} {entry.accuracy:6.3f}  ({entry.correct:g}/{entry.total},"
-            f" target {TARGETS[name]})"
+            f"{mark} {name:<13} {entry.accuracy:6.3f}  (n={entry.total}, target {TARGETS[name]})"
         )
     for name in FIELDS:
         for miss in scores[name].misses:

@@ -1,17 +1,18 @@
-"""Every query the extract service runs."""
+"""Every query the extract service runs (status moves are ``danvan_shared.lifecycle``'s)."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from danvan_shared.models import Extraction, Report, ReportStatus
-
-CLAIMABLE = (ReportStatus.received, ReportStatus.queued)
+from danvan_shared import lifecycle
+from danvan_shared.db import dialect_insert
+from danvan_shared.models import ExtractionRecord, Report, ReportStatus
 
 
 class ExtractRepository:
@@ -21,102 +22,81 @@ class ExtractRepository:
     def get(self, report_id: uuid.UUID) -> Report | None:
         return self.session.get(Report, report_id)
 
-    def claim(self, report_id: uuid.UUID, *, now: datetime, reclaim: bool = False) -> Report | None:
-        """Mark a waiting report as being extracted and count the delivery.
+    def held_by(self, report_ids: Collection[uuid.UUID], task_id: str | None) -> set[uuid.UUID]:
+        """Which of these reports are being extracted under the claim of task ``task_id``."""
+        if not report_ids or task_id is None:
+            return set()
+        return set(
+            self.session.exec(
+                select(Report.id).where(
+                    col(Report.id).in_(list(report_ids)),
+                    Report.status == ReportStatus.extracting,
+                    Report.claim_task_id == task_id,
+                )
+            ).all()
+        )
 
-        Conditional, so two deliveries of one message never both run it. With
-        ``reclaim`` (a task's own retry after a transient fault) a report left
-        ``extracting`` by the failed run is taken back instead of waiting for
-        the relay.
-        """
-        claimable = [*CLAIMABLE, ReportStatus.extracting] if reclaim else list(CLAIMABLE)
-        # UPDATE … RETURNING: the claim and the read of the report in one round trip.
-        return self.session.scalars(
-            update(Report)
-            .where(col(Report.id) == report_id, col(Report.status).in_(claimable))
-            .values(status=ReportStatus.extracting, started_at=now, attempts=Report.attempts + 1)
-            .returning(Report),
-            execution_options={"synchronize_session": False},
-        ).first()
-
-    def save_extraction(
-        self, report: Report, *, version: str, relevant: bool, data: dict[str, Any], now: datetime
+    def save_extractions(
+        self,
+        extractions: Mapping[uuid.UUID, tuple[bool, dict[str, Any]]],
+        *,
+        version: str,
+        now: datetime,
     ) -> None:
-        """Replace the report's extraction for this version and finish the report."""
+        """Store each report's extraction (relevant, data) for this version, replacing
+        the one stored before, in one statement (``INSERT … ON CONFLICT (report_id,
+        extractor_version) DO UPDATE``); ``lifecycle.finish`` then finishes the reports in
+        the same commit."""
+        if not extractions:
+            return
+        table = ExtractionRecord.__table__  # type: ignore[attr-defined]
+        statement = dialect_insert(self.session, table).values(
+            [
+                {
+                    "report_id": report_id,
+                    "extractor_version": version,
+                    "relevant": relevant,
+                    "data": data,
+                    "created_at": now,
+                }
+                for report_id, (relevant, data) in extractions.items()
+            ]
+        )
         self.session.execute(
-            delete(Extraction).where(
-                col(Extraction.report_id) == report.id,
-                col(Extraction.extractor_version) == version,
+            statement.on_conflict_do_update(
+                index_elements=[table.c.report_id, table.c.extractor_version],
+                set_={
+                    "relevant": statement.excluded.relevant,
+                    "data": statement.excluded.data,
+                    "created_at": statement.excluded.created_at,
+                },
             )
         )
-        self.session.add(
-            Extraction(
-                report_id=report.id,
-                extractor_version=version,
-                relevant=relevant,
-                data=data,
-                created_at=now,
-            )
-        )
-        report.status = ReportStatus.extracted if relevant else ReportStatus.irrelevant
-        report.extractor_version = version
-        report.finished_at = now
-        report.last_error = None
-        report.event_pending = True
-        # Recorded as sent in this commit (the send follows at once); a failed send
-        # clears it again, so the relay re-sends without waiting for the stale threshold.
-        report.event_sent_at = now
-        self.session.add(report)
 
-    def record_failure(self, report: Report, *, reason: str, final: bool, now: datetime) -> None:
-        report.last_error = reason
-        report.finished_at = now if final else None
-        report.status = ReportStatus.failed if final else ReportStatus.queued
-        report.queued_at = now
-        self.session.add(report)
-
-    def mark_event_unsent(self, report_id: uuid.UUID, version: str) -> None:
-        """The send failed: let the relay send the event at its next round."""
-        self.session.execute(
-            update(Report)
-            .where(col(Report.id) == report_id, col(Report.extractor_version) == version)
-            .values(event_sent_at=None)
-        )
-
-    def requeue_outdated(
-        self, current_version: str, *, now: datetime, include_failed: bool = False
+    def outdated_ids(
+        self,
+        current_version: str,
+        *,
+        include_failed: bool,
+        after: uuid.UUID | None,
+        limit: int,
     ) -> list[uuid.UUID]:
-        """Reports extracted by another extractor version, put back in the queue."""
-        finished = [ReportStatus.extracted, ReportStatus.irrelevant]
-        if include_failed:
-            finished.append(ReportStatus.failed)
-        condition = col(Report.status).in_(finished) & or_(
-            col(Report.extractor_version).is_(None),
-            col(Report.extractor_version) != current_version,
+        """The next ``limit`` reports ``lifecycle.requeue`` would queue, in id order from
+        ``after``: walking the primary key, each chunk costs the same however many
+        reports came before it."""
+        query = select(Report.id).where(
+            lifecycle.outdated(current_version, include_failed=include_failed)
         )
-        if include_failed:
-            # A failed report may have failed under the current version too.
-            condition = condition | (col(Report.status) == ReportStatus.failed)
-        ids = list(self.session.exec(select(Report.id).where(condition)).all())
-        if ids:
-            self.session.execute(
-                update(Report)
-                .where(col(Report.id).in_(ids))
-                .values(status=ReportStatus.queued, queued_at=now, attempts=0, last_error=None)
-            )
-        return ids
+        if after is not None:
+            query = query.where(Report.id > after)
+        return list(self.session.exec(query.order_by(col(Report.id)).limit(limit)).all())
 
-    def count_outdated(self, current_version: str) -> int:
+    def count_outdated(self, current_version: str, *, include_failed: bool = False) -> int:
+        """How many reports ``outdated_ids`` would walk through (reprocess's total)."""
         return int(
             self.session.exec(
                 select(func.count())
                 .select_from(Report)
-                .where(
-                    col(Report.status).in_([ReportStatus.extracted, ReportStatus.irrelevant]),
-                    or_(
-                        col(Report.extractor_version).is_(None),
-                        col(Report.extractor_version) != current_version,
-                    ),
-                )
+                .where(lifecycle.outdated(current_version, include_failed=include_failed))
             ).one()
         )

@@ -7,11 +7,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from danvan_ingest.pipeline import router as pipeline_router
+from danvan_ingest.broker import broker_problem
 from danvan_ingest.relay import RelayThread
-from danvan_ingest.routes import router as reports_router
-from danvan_shared.http import BodySizeLimitMiddleware, health_router, install_problem_handlers
+from danvan_ingest.routes import operations, reports
+from danvan_shared.http import (
+    BodySizeLimitMiddleware,
+    docs_urls,
+    health_router,
+    install_problem_handlers,
+    install_trusted_hosts,
+)
 from danvan_shared.http_metrics import instrument_app
 from danvan_shared.metrics import QueueLengthCollector, ReportStatusCollector
 from danvan_shared.settings import Settings, get_settings
@@ -43,13 +50,22 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
         version="0.1.0",
         summary="Submit Vietnamese dân vận reports; each is stored, queued and extracted.",
         lifespan=lifespan,
+        **docs_urls(settings),
     )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
-    instrument_app(app, "ingest", collectors=[ReportStatusCollector(), QueueLengthCollector()])
+    instrument_app(
+        app,
+        "ingest",
+        collectors=[ReportStatusCollector(), QueueLengthCollector()],
+        expose=settings.metrics_exposed,
+    )
     install_problem_handlers(app)
-    app.include_router(reports_router)
-    app.include_router(pipeline_router)
-    app.include_router(health_router())
+    app.include_router(reports.router)
+    app.include_router(operations.router)
+    app.include_router(health_router({"broker": broker_problem}))
+    install_trusted_hosts(app, settings.allowed_hosts)
+    if settings.trusted_proxies:  # outermost: everything after sees the real client
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app
 
 

@@ -51,16 +51,31 @@ def _presented_key(request: Request) -> str | None:
 
 
 def current_caller(request: Request, session: SessionDep, settings: SettingsDep) -> Caller:
-    """The caller's key, checked; an unknown or revoked key is refused, never ignored."""
+    """The caller's key, checked; an unknown or revoked key is refused, never ignored.
+
+    Failed checks are counted per client address: past ``DANVAN_FAILED_AUTH_PER_MINUTE``
+    every key from that address is refused with 429 before it is even looked at, so
+    keys cannot be guessed at the speed of the API. The address is the connection's,
+    or the one a trusted proxy forwarded (``DANVAN_TRUSTED_PROXIES``).
+    """
     key = _presented_key(request)
+    address = request.client.host if request.client else "unknown"
     if key is None:
-        address = request.client.host if request.client else "unknown"
         return Caller(owner=ANONYMOUS, scope=None, identity=f"ip:{address}")
+    failures = f"auth-failures:ip:{address}"
+    wait = retry_after_seconds(failures, settings.failed_auth_per_minute, count=False)
+    if wait:
+        raise ProblemError(
+            429,
+            f"Too many failed authentications from this address; try again in {wait} s.",
+            headers={"Retry-After": str(wait)},
+        )
     configured = settings.operator_key.get_secret_value()
     if configured and hmac.compare_digest(key.encode(), configured.encode()):
         return Caller(owner="operator-env", scope=ApiKeyScope.operator, identity="operator-env")
     record = ApiKeyRepository(session).verify(key)
     if record is None:
+        retry_after_seconds(failures, settings.failed_auth_per_minute)
         raise ProblemError(401, "The API key is not valid or has been revoked.", headers=_CHALLENGE)
     return Caller(owner=record.prefix, scope=ApiKeyScope(record.scope), identity=record.prefix)
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from danvan_ingest.keys import ApiKeyRepository, prefix_of
@@ -17,7 +18,8 @@ from danvan_shared.db import session_scope
 from danvan_shared.models import ApiKeyScope
 from danvan_shared.settings import get_settings
 
-console = Console(stderr=True)
+# soft_wrap: a message is one line whatever the terminal width (paths are long; scripts grep it)
+console = Console(stderr=True, soft_wrap=True)
 
 
 def _items(paths: list[Path]) -> Iterator[tuple[str, dict[str, Any] | str]]:
@@ -53,6 +55,56 @@ def _count(paths: list[Path]) -> int:
     return sum(1 for _ in _items(paths))
 
 
+def _chunks(
+    items: Iterator[tuple[str, dict[str, Any] | str]],
+    *,
+    max_lines: int,
+    max_bytes: int,
+    on_error: Callable[[str, str], None],
+) -> Iterator[list[tuple[str, bytes]]]:
+    """The reports as NDJSON chunks (label, line) within the batch endpoint's limits;
+    ``on_error`` gets each item that is no report at all."""
+    chunk: list[tuple[str, bytes]] = []
+    size = 0
+    for label, item in items:
+        if isinstance(item, str):
+            on_error(label, item)
+            continue
+        line = json.dumps(item, ensure_ascii=False).encode("utf-8") + b"\n"
+        if chunk and (len(chunk) >= max_lines or size + len(line) > max_bytes):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append((label, line))
+        size += len(line)
+    if chunk:
+        yield chunk
+
+
+def _post_chunk(
+    client: httpx.Client, chunk: list[tuple[str, bytes]]
+) -> list[tuple[str, dict[str, Any]]]:
+    """POST one chunk to /v1/reports:batch; (label, line result) for each line, a line
+    result being {"id", "status", "duplicate"} or {"error": {"status", "detail"}}. A
+    chunk too large for the server's limits is split in two and sent again."""
+    response = client.post(
+        "/v1/reports:batch",
+        content=b"".join(line for _, line in chunk),
+        headers={"Content-Type": "application/x-ndjson"},
+    )
+    if response.status_code == 413 and len(chunk) > 1:
+        half = len(chunk) // 2
+        return _post_chunk(client, chunk[:half]) + _post_chunk(client, chunk[half:])
+    body = response.json() if response.content else {}
+    if response.status_code < 400:
+        results = body["results"]
+    elif isinstance(body.get("errors"), list):  # every line refused: one error each
+        results = body["errors"]
+    else:  # the request as a whole (a key, a rate limit, the server): every line
+        error = {"status": response.status_code, "detail": body.get("detail", response.text)}
+        return [(label, {"error": error}) for label, _ in chunk]
+    return [(chunk[result["line"] - 1][0], result) for result in results]
+
+
 def submit(
     files: Annotated[
         list[Path],
@@ -69,14 +121,17 @@ def submit(
     """Post reports to the ingest API with a progress bar; print one result line each.
 
     JSONL lines take the fields of POST /v1/reports ("text" or "html", "title",
-    "source_url" or "url", "source_name", "published_at").
+    "source_url" or "url", "source_name", "published_at"). Reports go in NDJSON batches
+    (POST /v1/reports:batch) of up to DANVAN_MAX_BATCH_LINES lines and
+    DANVAN_MAX_BODY_BYTES bytes: one request and one transaction a batch.
     """
-    base = (url or get_settings().ingest_base_url).rstrip("/")
+    settings = get_settings()
+    base = (url or settings.ingest_base_url).rstrip("/")
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     total = _count(files)
     failures = 0
     with (
-        httpx.Client(base_url=base, headers=headers, timeout=30) as client,
+        httpx.Client(base_url=base, headers=headers, timeout=120) as client,
         Progress(
             TextColumn("[bold]submitting"),
             BarColumn(),
@@ -87,34 +142,42 @@ def submit(
         ) as progress,
     ):
         task = progress.add_task("submit", total=total)
-        for label, item in _items(files):
+
+        def refused(label: str, reason: str) -> None:
+            nonlocal failures
+            failures += 1
             progress.advance(task)
-            if isinstance(item, str):
-                failures += 1
-                console.print(f"[red]{label}: {item}")
-                continue
+            console.print(f"[red]{escape(label)}: {escape(reason)}")
+
+        chunks = _chunks(
+            _items(files),
+            max_lines=settings.max_batch_lines,
+            max_bytes=settings.max_body_bytes,
+            on_error=refused,
+        )
+        for chunk in chunks:
             try:
-                response = client.post("/v1/reports", json=item)
+                results = _post_chunk(client, chunk)
             except httpx.HTTPError as exc:
-                console.print(f"[red]cannot reach {base}: {exc}")
+                console.print(f"[red]cannot reach {escape(base)}: {escape(str(exc))}")
                 raise typer.Exit(2) from exc
-            if response.status_code >= 400:
-                failures += 1
-                detail = response.json().get("detail", response.text) if response.content else ""
-                console.print(f"[red]{label}: {response.status_code} {detail}")
-                continue
-            body = response.json()
-            typer.echo(
-                json.dumps(
-                    {
-                        "source": label,
-                        "id": body["id"],
-                        "status": body["status"],
-                        "duplicate": body["duplicate"],
-                    },
-                    ensure_ascii=False,
+            for label, result in results:
+                if result.get("error"):
+                    error = result["error"]
+                    refused(label, f"{error.get('status')} {error.get('detail', '')}")
+                    continue
+                progress.advance(task)
+                typer.echo(
+                    json.dumps(
+                        {
+                            "source": label,
+                            "id": result["id"],
+                            "status": result["status"],
+                            "duplicate": result["duplicate"],
+                        },
+                        ensure_ascii=False,
+                    )
                 )
-            )
     if failures:
         console.print(f"[yellow]{failures} of {total} reports were not accepted")
         raise typer.Exit(1)

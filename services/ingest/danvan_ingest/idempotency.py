@@ -1,8 +1,8 @@
 """``Idempotency-Key``: a retried POST gets the first answer instead of a second effect.
 
 Follows Stripe's behaviour and the (expired) IETF draft's conventions: the
-first successful response (status, body, Location) is stored per caller and
-key and replayed, marked ``Idempotent-Replayed: true``, for
+first successful response (status, body, Location) is stored per caller (API
+key, else client address) and key and replayed, marked ``Idempotent-Replayed: true``, for
 ``DANVAN_IDEMPOTENCY_TTL_HOURS``. The same key with a different request (method,
 path, query, content type or body) answers 422; a repeat while the first is
 still running answers 409; an empty or over-255-character key answers 400. A
@@ -25,8 +25,9 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from danvan_ingest.auth import CallerDep
+from danvan_ingest.auth import Caller, CallerDep
 from danvan_ingest.deps import SettingsDep
+from danvan_ingest.errors import IdempotencyKeyInProgress, IdempotencyKeyReused
 from danvan_shared.http import ProblemError
 from danvan_shared.models import IdempotencyRecord
 
@@ -64,11 +65,23 @@ async def idempotent_request(
         fingerprint.update(part.encode() + b"\n")
     fingerprint.update(await request.body())
     return IdempotentRequest(
-        owner=caller.owner,
+        owner=_owner(caller),
         key=key,
         request_hash=fingerprint.hexdigest(),
         ttl=timedelta(hours=settings.idempotency_ttl_hours),
     )
+
+
+def _owner(caller: Caller) -> str:
+    """Whose keys these are: the API key's prefix, else the anonymous client's address.
+
+    Anonymous callers once shared one namespace, so one client's key could replay (or
+    block) another's request. The address is stored as a short digest: it fits the
+    column (16 characters) whatever its length (IPv6), and stays out of the table.
+    """
+    if caller.scope is not None:
+        return caller.owner
+    return "ip:" + hashlib.sha256(caller.identity.encode()).hexdigest()[:13]
 
 
 IdempotencyDep = Annotated[IdempotentRequest | None, Depends(idempotent_request)]
@@ -126,14 +139,13 @@ def _begin(session: Session, request: IdempotentRequest) -> Response | None:
             session.rollback()
             record = _find(session, request)
             if record is None:
-                raise ProblemError(409, "A request with this key is in progress.") from None
+                raise IdempotencyKeyInProgress("A request with this key is in progress.") from None
     if record.request_hash != request.request_hash:
-        raise ProblemError(
-            422, f"This {HEADER} was already used for a different request; use a new key."
+        raise IdempotencyKeyReused(
+            f"This {HEADER} was already used for a different request; use a new key."
         )
     if record.status_code is None:
-        raise ProblemError(
-            409,
+        raise IdempotencyKeyInProgress(
             f"The first request with this {HEADER} is still in progress.",
             headers={"Retry-After": "1"},
         )
@@ -144,12 +156,9 @@ def _begin(session: Session, request: IdempotentRequest) -> Response | None:
 
 
 def _expired(record: IdempotencyRecord, request: IdempotentRequest, now: datetime) -> bool:
-    created = record.created_at
-    if created.tzinfo is None:  # SQLite returns naive UTC
-        created = created.replace(tzinfo=UTC)
     if record.status_code is None:
-        return now - created > ABANDONED_AFTER
-    return now - created > request.ttl
+        return now - record.created_at > ABANDONED_AFTER
+    return now - record.created_at > request.ttl
 
 
 def _store(session: Session, request: IdempotentRequest, response: JSONResponse) -> None:

@@ -26,7 +26,8 @@ from danvan_shared.settings import get_settings
 
 logger = logging.getLogger("danvan.ingest.ratelimit")
 
-# KEYS[1]: the caller's bucket; ARGV[1]: ms between requests; ARGV[2]: burst tolerance in ms.
+# KEYS[1]: the caller's bucket; ARGV[1]: ms between requests; ARGV[2]: burst tolerance in ms;
+# ARGV[3]: "1" to count the request when allowed, "0" to only look.
 # Returns 0 when allowed, else the milliseconds until the next request would be.
 _GCRA = """
 local t = redis.call('TIME')
@@ -37,7 +38,9 @@ local tat = tonumber(redis.call('GET', KEYS[1]) or now)
 if tat < now then tat = now end
 local allow_at = tat + interval - tolerance
 if allow_at > now then return allow_at - now end
-redis.call('SET', KEYS[1], tat + interval, 'PX', math.ceil(tat + interval - now) + 1000)
+if ARGV[3] == '1' then
+  redis.call('SET', KEYS[1], tat + interval, 'PX', math.ceil(tat + interval - now) + 1000)
+end
 return 0
 """
 
@@ -50,8 +53,9 @@ def _client(url: str) -> redis.Redis:
 _last_warning = 0.0
 
 
-def retry_after_seconds(identity: str, per_minute: int | None = None) -> int:
-    """0 if ``identity`` may make a request now (and count it), else seconds to wait."""
+def retry_after_seconds(identity: str, per_minute: int | None = None, *, count: bool = True) -> int:
+    """0 if ``identity`` may make a request now (and count it, unless ``count`` is
+    False), else seconds to wait."""
     global _last_warning
     settings = get_settings()
     limit = per_minute or settings.rate_limit_per_minute
@@ -59,7 +63,12 @@ def retry_after_seconds(identity: str, per_minute: int | None = None) -> int:
     try:
         wait_ms = int(
             _client(settings.effective_broker_url).eval(
-                _GCRA, 1, f"danvan:ratelimit:{identity}", interval_ms, interval_ms * limit
+                _GCRA,
+                1,
+                f"danvan:ratelimit:{identity}",
+                interval_ms,
+                interval_ms * limit,
+                "1" if count else "0",
             )
         )
     except redis.RedisError as exc:

@@ -1,14 +1,20 @@
-"""Every query the ingest service runs."""
+"""Every query the ingest service runs (status moves are ``danvan_shared.lifecycle``'s)."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import ColumnElement, Select, Table, bindparam, cast, false, func, or_
+from sqlalchemy import select as sql_select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col, select
 
-from danvan_shared.models import Extraction, Report, ReportStatus
+from danvan_shared.db import dialect_insert
+from danvan_shared.lifecycle import event_outstanding
+from danvan_shared.models import ExtractionRecord, Report, ReportStatus
 
 
 class ReportRepository:
@@ -26,43 +32,66 @@ class ReportRepository:
         self.session.flush()
         return report
 
-    def current_extraction(self, report: Report) -> Extraction | None:
+    def insert_new(self, rows: Sequence[dict[str, Any]]) -> set[str]:
+        """Insert the rows whose content is not stored yet; the content hashes inserted.
+
+        One multi-row ``INSERT … ON CONFLICT (content_hash) DO NOTHING RETURNING``: the
+        database skips the duplicates inside the statement, also those a concurrent
+        request stored a moment before. On PostgreSQL the rows travel as one array a
+        column (``INSERT … SELECT … FROM unnest(…)``): a VALUES list of 1000 rows is
+        20,000 parameters, and converting that statement cost psycopg more than the
+        insert itself. On SQLite SQLAlchemy writes VALUES lists, in pages under its
+        parameter limit."""
+        if not rows:
+            return set()
+        table = Report.__table__  # type: ignore[attr-defined]
+        insert = dialect_insert(self.session, table)
+        parameters: list[dict[str, Any]] | None = list(rows)
+        if self.session.get_bind().dialect.name == "postgresql":
+            columns = list(rows[0])
+            insert = insert.from_select(columns, _unnest(table, columns, rows))
+            parameters = None
+        statement = insert.on_conflict_do_nothing(index_elements=[table.c.content_hash]).returning(
+            table.c.content_hash
+        )
+        return set(self.session.scalars(statement, parameters))
+
+    def by_hashes(self, content_hashes: Collection[str]) -> dict[str, tuple[uuid.UUID, str]]:
+        """Id and status of the stored reports with these content hashes, in one query."""
+        if not content_hashes:
+            return {}
+        rows = self.session.exec(
+            select(Report.content_hash, Report.id, Report.status).where(
+                col(Report.content_hash).in_(list(content_hashes))
+            )
+        ).all()
+        return {digest: (key, str(status)) for digest, key, status in rows}
+
+    def current_extraction(self, report: Report) -> ExtractionRecord | None:
         if report.extractor_version is None:
             return None
         return self.session.exec(
-            select(Extraction).where(
-                Extraction.report_id == report.id,
-                Extraction.extractor_version == report.extractor_version,
+            select(ExtractionRecord).where(
+                ExtractionRecord.report_id == report.id,
+                ExtractionRecord.extractor_version == report.extractor_version,
             )
         ).first()
-
-    def mark_queued(self, report_id: uuid.UUID, *, from_status: str, now: datetime) -> bool:
-        """Move a report to ``queued`` unless a worker already moved it on."""
-        result = self.session.execute(
-            update(Report)
-            .where(col(Report.id) == report_id, col(Report.status) == from_status)
-            .values(status=ReportStatus.queued, queued_at=now)
-        )
-        return bool(getattr(result, "rowcount", 0))
-
-    def mark_received(self, report_id: uuid.UUID) -> bool:
-        """Back to ``received`` after a failed send, unless a worker already took it."""
-        result = self.session.execute(
-            update(Report)
-            .where(col(Report.id) == report_id, col(Report.status) == ReportStatus.queued)
-            .values(status=ReportStatus.received, queued_at=None)
-        )
-        return bool(getattr(result, "rowcount", 0))
 
     def due_for_delivery(
         self,
         *,
         received_before: datetime,
-        queued_before: datetime,
+        queued_before: datetime | None,
         extracting_before: datetime,
         limit: int,
     ) -> list[Report]:
-        """Reports whose extract task was never sent, or was sent and seems lost."""
+        """Reports whose extract task was never sent, or was sent and seems lost
+        (``queued_before`` None: no queued report counts as lost this round)."""
+        stale_queued: ColumnElement[bool] = false()
+        if queued_before is not None:
+            stale_queued = (col(Report.status) == ReportStatus.queued) & (
+                col(Report.queued_at) < queued_before
+            )
         return list(
             self.session.exec(
                 select(Report)
@@ -70,8 +99,7 @@ class ReportRepository:
                     or_(
                         (col(Report.status) == ReportStatus.received)
                         & (col(Report.received_at) < received_before),
-                        (col(Report.status) == ReportStatus.queued)
-                        & (col(Report.queued_at) < queued_before),
+                        stale_queued,
                         (col(Report.status) == ReportStatus.extracting)
                         & (col(Report.started_at) < extracting_before),
                     )
@@ -82,33 +110,28 @@ class ReportRepository:
         )
 
     def pending_events(
-        self, *, finished_before: datetime, sent_before: datetime, limit: int
+        self, *, finished_before: datetime, sent_before: datetime | None, limit: int
     ) -> list[Report]:
         """Extractions whose report.extracted event publish has not acknowledged: never
-        sent (the broker was down), or sent long enough ago to count as lost."""
+        sent (the broker was down), or sent long enough ago to count as lost
+        (``sent_before`` None: none counts as lost this round)."""
+        lost: ColumnElement[bool] = false()
+        if sent_before is not None:
+            lost = col(Report.event_sent_at) < sent_before
         return list(
             self.session.exec(
                 select(Report)
                 .where(
-                    col(Report.event_pending).is_(True),
+                    event_outstanding(),
                     or_(
                         col(Report.event_sent_at).is_(None)
                         & (col(Report.finished_at) < finished_before),
-                        col(Report.event_sent_at) < sent_before,
+                        lost,
                     ),
                 )
                 .order_by(col(Report.finished_at))
                 .limit(limit)
             ).all()
-        )
-
-    def mark_event_sent(
-        self, report_id: uuid.UUID, extractor_version: str | None, now: datetime
-    ) -> None:
-        self.session.execute(
-            update(Report)
-            .where(col(Report.id) == report_id, col(Report.extractor_version) == extractor_version)
-            .values(event_sent_at=now)
         )
 
     # Operators' view of the pipeline
@@ -145,21 +168,14 @@ class ReportRepository:
             ).all()
         )
 
-    def reset_for_retry(self, report_id: uuid.UUID) -> bool:
-        """Send a finished report back to the start, with a fresh delivery count.
 
-        Conditional on the report being finished, so a retry never races a worker.
-        """
-        result = self.session.execute(
-            update(Report)
-            .where(col(Report.id) == report_id, col(Report.status).in_(ReportStatus.finished()))
-            .values(
-                status=ReportStatus.received,
-                queued_at=None,
-                started_at=None,
-                finished_at=None,
-                attempts=0,
-                last_error=None,
-            )
-        )
-        return bool(getattr(result, "rowcount", 0))
+def _unnest(table: Table, columns: list[str], rows: Sequence[dict[str, Any]]) -> Select[Any]:
+    """``SELECT * FROM unnest(:column1::type[], :column2::type[], …)``: the rows as one
+    array parameter a column (PostgreSQL)."""
+    arrays = []
+    for name in columns:
+        array_type = ARRAY(table.c[name].type)
+        values = [row[name] for row in rows]
+        arrays.append(cast(bindparam(f"rows_{name}", values, array_type), array_type))
+    unnested = func.unnest(*arrays).table_valued(*columns).render_derived()
+    return sql_select(*(unnested.c[name] for name in columns))

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from danvan_shared.extraction_schema import Extraction
+from danvan_shared.timestamps import published_at_problem
 
 VIETNAM_TZ = timezone(timedelta(hours=7))
 ContentType = Literal["text/plain", "text/html"]
@@ -47,14 +48,23 @@ class ReportMetadata(BaseModel):
     )
     source_name: str | None = Field(default=None, max_length=200)
     published_at: datetime | None = Field(
-        default=None, description="Publication time; without an offset it is read as Vietnam time"
+        default=None,
+        description=(
+            "Publication time; without an offset it is read as Vietnam time. From 1945 to "
+            "at most one day ahead of the server's clock (it orders the feeds)."
+        ),
     )
 
     @field_validator("published_at")
     @classmethod
-    def _assume_vietnam_time(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=VIETNAM_TZ)
+    def _plausible_vietnam_time(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=VIETNAM_TZ)
+        problem = published_at_problem(value, datetime.now(UTC))
+        if problem:
+            raise ValueError(problem)
         return value
 
     @field_validator("title", "source_name")
@@ -157,8 +167,14 @@ class UploadResult(BaseModel):
 
 
 class QueueDepths(BaseModel):
+    """Keyed by queue name: the interactive queues and the bulk ones served after them."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
     extract: int
+    extract_bulk: int = Field(alias="extract.bulk")
     publish: int
+    publish_bulk: int = Field(alias="publish.bulk")
 
 
 class PipelineView(BaseModel):

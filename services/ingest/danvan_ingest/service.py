@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
+import unicodedata
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
-from danvan_ingest.queue import send_extract
+from danvan_ingest.broker import send_extract, send_extract_batches
 from danvan_ingest.repository import ReportRepository
 from danvan_ingest.schemas import ReportMetadata, ReportView, Timings, check_content
+from danvan_shared import lifecycle
 from danvan_shared.extraction_schema import Extraction
 from danvan_shared.models import Report, ReportStatus
 
@@ -25,8 +31,48 @@ class Accepted:
     duplicate: bool
 
 
+@dataclass(frozen=True)
+class Stored:
+    """One item of a batch: the report it was stored as, or the earlier one it repeats."""
+
+    id: uuid.UUID
+    status: str
+    duplicate: bool
+
+
+class SubmissionLike(Protocol):
+    @property
+    def body(self) -> str: ...
+    @property
+    def content_type(self) -> str: ...
+    @property
+    def metadata(self) -> ReportMetadata: ...
+
+
+# Characters XML 1.0 forbids (every feed is XML): C0 controls but tab, LF and CR,
+# surrogates and U+FFFE/U+FFFF. NUL never gets here (it is refused with a 422).
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` with each character XML forbids replaced by U+FFFD, one for one.
+
+    A report holding one was accepted, extracted, and then could never be indexed
+    ("All strings must be XML compatible"). Replacing instead of removing keeps
+    every offset into the text (the extraction's spans) pointing where it did.
+    """
+    return _XML_FORBIDDEN.sub("\ufffd", text)
+
+
 def content_hash(content_type: str, body: str) -> str:
-    digest = hashlib.sha256(content_type.encode() + b"\n" + body.encode("utf-8"))
+    """The duplicate key of a report: its content type and its text in Unicode NFC.
+
+    NFC and NFD (composed "ệ" or "e" + two combining marks, as some Vietnamese input
+    methods type it) are one text to a reader, so they are one report. The body is
+    stored as submitted, since the extraction's spans are offsets into it; migration
+    0006 rehashed the reports stored before this rule."""
+    normalised = unicodedata.normalize("NFC", body)
+    digest = hashlib.sha256(content_type.encode() + b"\n" + normalised.encode("utf-8"))
     return digest.hexdigest()
 
 
@@ -37,6 +83,34 @@ def decode_body(raw: bytes) -> str:
     except UnicodeDecodeError as exc:
         raise ValueError(f"the body is not valid UTF-8 (byte {exc.start})") from exc
     return check_content(text)
+
+
+def _submitted_fields(
+    body: str, content_type: str, metadata: ReportMetadata, submitted_by: str | None
+) -> dict[str, Any]:
+    """The columns of a new report that come from its submission."""
+    body = xml_safe(body)
+    return {
+        "content_hash": content_hash(content_type, body),
+        "content_type": content_type,
+        "body": body,
+        "title": xml_safe(metadata.title) if metadata.title else None,
+        "source_url": str(metadata.source_url) if metadata.source_url else None,
+        "source_name": xml_safe(metadata.source_name) if metadata.source_name else None,
+        "published_at": metadata.published_at,
+        "submitted_by": submitted_by,
+    }
+
+
+def _row_defaults(now: datetime) -> dict[str, Any]:
+    """Every other column of a new report row, as ``Report(...)`` would fill it. Built
+    once per batch: making a thousand ORM objects cost more than storing them."""
+    defaults = {
+        column.key: Report.model_fields[column.key].get_default(call_default_factory=True)
+        for column in Report.__table__.columns  # type: ignore[attr-defined]
+        if not Report.model_fields[column.key].is_required()
+    }
+    return defaults | lifecycle.on_arrival(now)
 
 
 def accept_report(
@@ -57,20 +131,9 @@ def accept_report(
     found by the unique content hash, so a new report costs one commit.
     """
     repository = ReportRepository(session)
-    digest = content_hash(content_type, body)
-    now = _now()
     report = Report(
-        content_hash=digest,
-        content_type=content_type,
-        body=body,
-        title=metadata.title,
-        source_url=str(metadata.source_url) if metadata.source_url else None,
-        source_name=metadata.source_name,
-        published_at=metadata.published_at,
-        submitted_by=submitted_by,
-        received_at=now,
-        status=ReportStatus.queued,
-        queued_at=now,
+        **_submitted_fields(body, content_type, metadata, submitted_by),
+        **lifecycle.on_arrival(_now()),
     )
     try:
         repository.add(report)
@@ -78,21 +141,78 @@ def accept_report(
     except IntegrityError:
         # The same content was submitted before (or concurrently, and won the insert).
         session.rollback()
-        existing = repository.get_by_hash(digest)
+        existing = repository.get_by_hash(report.content_hash)
         if existing is None:
             raise
         return Accepted(existing, duplicate=True)
-    logger.info("accepted report %s (%s, %d chars)", report.id, content_type, len(body))
+    logger.info("accepted report %s (%s, %d chars)", report.id, content_type, len(report.body))
     if not send_extract(report.id):
-        try:
-            if repository.mark_received(report.id):
-                report.status, report.queued_at = ReportStatus.received, None
-            session.commit()
-        except OperationalError:
-            # Stored but neither sent nor marked: the relay's stale-queued sweep sends it.
-            session.rollback()
-            logger.warning("report %s not sent and its status not updated", report.id)
+        _mark_unsent(session, [report.id])
     return Accepted(report, duplicate=False)
+
+
+def accept_reports(
+    session: Session, submissions: Sequence[SubmissionLike], *, submitted_by: str | None = None
+) -> list[Stored]:
+    """Store many reports in one transaction and queue them as bulk work; one result
+    per submission, in order.
+
+    The same rules as ``accept_report``, set-based: a repeat of an earlier item of the
+    batch is found here, and content stored before is skipped by the insert itself
+    and looked up in one query. After the commit the new reports are sent as
+    ``extract.batch`` tasks on the bulk queue, so a large upload never delays a report
+    posted on its own; the reports whose task could not be sent go back to
+    ``received`` for the relay.
+    """
+    defaults = _row_defaults(_now())
+    rows = [
+        defaults
+        | _submitted_fields(item.body, item.content_type, item.metadata, submitted_by)
+        | {"id": uuid.uuid4()}
+        for item in submissions
+    ]
+    first_of: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        first_of.setdefault(row["content_hash"], row)
+    repository = ReportRepository(session)
+    inserted = repository.insert_new(list(first_of.values()))
+    # The rest was stored before (or by a concurrent request, committed first).
+    found = repository.by_hashes(first_of.keys() - inserted)
+    session.commit()
+    new_ids = [row["id"] for digest, row in first_of.items() if digest in inserted]
+    logger.info("accepted %d new reports of a batch of %d", len(new_ids), len(rows))
+    unsent = _mark_unsent(session, send_extract_batches(new_ids))
+    results = []
+    seen: set[str] = set()
+    for row in rows:
+        digest = row["content_hash"]
+        if digest in inserted:
+            key = first_of[digest]["id"]
+            sent = ReportStatus.received if key in unsent else ReportStatus.queued
+            results.append(Stored(key, sent.value, duplicate=digest in seen))
+        elif digest in found:
+            key, status = found[digest]
+            results.append(Stored(key, status, duplicate=True))
+        else:  # stored by a request that rolled back since: nothing to point at
+            raise RuntimeError(f"report with content hash {digest} neither stored nor found")
+        seen.add(digest)
+    return results
+
+
+def _mark_unsent(session: Session, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    """Back to ``received`` after a failed send, so the relay sends them at its next
+    round; the ids moved. If even that fails, the relay's stale-queued sweep sends them."""
+    if not ids:
+        return set()
+    try:
+        # Also moves the reports loaded in this session back to received, for the answer.
+        moved = lifecycle.mark_received(session, ids)
+        session.commit()
+    except OperationalError:
+        session.rollback()
+        logger.warning("%d reports not sent and their status not updated", len(ids))
+        return set()
+    return set(moved)
 
 
 def _now() -> datetime:

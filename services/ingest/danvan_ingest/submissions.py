@@ -15,10 +15,13 @@ from typing import Any
 from fastapi import Request
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 
 from danvan_ingest.schemas import ReportMetadata, ReportSubmission
 from danvan_ingest.service import decode_body
 from danvan_shared.http import ProblemError
+from danvan_shared.settings import get_settings
 
 JSON_TYPES = ("application/json",)
 TEXT_TYPES = ("text/plain", "text/html")
@@ -97,10 +100,12 @@ async def read_single(request: Request) -> Submission:
 
 async def read_files(request: Request) -> list[tuple[str, Submission | ProblemError]]:
     metadata = metadata_from_query(request)
-    try:
-        form = await request.form()
-    except Exception as exc:  # malformed multipart
-        raise ProblemError(422, f"The multipart body could not be read: {_short(exc)}") from exc
+    try:  # one part may be as large as the whole body may be
+        form = await request.form(max_part_size=get_settings().max_body_bytes)
+    except (HTTPException, MultiPartException) as exc:  # malformed multipart
+        # Only these: a body over the size limit raises through here to the limit's 413.
+        detail = exc.detail if isinstance(exc, HTTPException) else exc.message
+        raise ProblemError(422, f"The multipart body could not be read: {detail}") from exc
     files = [value for _, value in form.multi_items() if isinstance(value, UploadFile)]
     if not files:
         raise ProblemError(422, "The multipart body contains no file.")

@@ -7,9 +7,21 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from danvan_publish.routes import aggregates, feeds, pages
-from danvan_shared.http import BodySizeLimitMiddleware, health_router, install_problem_handlers
+from danvan_publish.routes import coverage as coverage_routes
+from danvan_publish.routes import exports as export_routes
+from danvan_publish.routes import search as search_routes
+from danvan_publish.routes import websub as websub_routes
+from danvan_publish.websub import LinkHeaders
+from danvan_shared.http import (
+    BodySizeLimitMiddleware,
+    docs_urls,
+    health_router,
+    install_problem_handlers,
+    install_trusted_hosts,
+)
 from danvan_shared.http_metrics import instrument_app
 from danvan_shared.settings import get_settings
 
@@ -23,17 +35,26 @@ def create_app() -> FastAPI:
         summary="Feeds (RSS, Atom, JSON Feed), aggregates and pages of reports on "
         "công tác dân vận review meetings, per province and period.",
         version="1.0.0",
+        **docs_urls(settings),
     )
     install_problem_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=500)
+    app.add_middleware(LinkHeaders)  # WebSub discovery on every feed
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.include_router(health_router())
     app.include_router(feeds.router)
     app.include_router(aggregates.router)
     app.include_router(pages.router)
+    app.include_router(search_routes.router)
+    app.include_router(coverage_routes.router)
+    app.include_router(export_routes.router)
+    app.include_router(websub_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Operations (owned by ops): request latency histograms and GET /metrics.
-    instrument_app(app, "publish")
+    instrument_app(app, "publish", expose=settings.metrics_exposed)
+    install_trusted_hosts(app, settings.allowed_hosts)
+    if settings.trusted_proxies:  # outermost: everything after sees the real client
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app
 
 

@@ -19,16 +19,16 @@ stores its items. Bump ``FORMAT_VERSION`` whenever what an item shows changes.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from lxml import etree
 
 from danvan_publish import labels
-from danvan_publish.feeds import Category, FeedItem, JsonFeedItem
-from danvan_shared.models import FeedEntry
+from danvan_publish.renderers import Category, FeedItem, JsonFeedItem
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 FORMAT_VERSION = 1
@@ -41,7 +41,31 @@ class _Sub(Protocol):
 _sub: _Sub = etree.SubElement
 
 
-def feed_item(entry: FeedEntry, base_url: str) -> FeedItem:
+class ItemSource(Protocol):
+    """What an item shows and where it is stored: a ``FeedEntry``, or the indexer's
+    ``EntryRow``."""
+
+    report_id: uuid.UUID
+    feed: str
+    province_name: str | None
+    period_key: str | None
+    period_kind: str | None
+    meeting_type: str | None
+    level: str | None
+    campaigns: list[dict[str, Any]]
+    source_url: str | None
+    title: str
+    summary: str
+    content_html: str
+    published_at: datetime
+    updated_at: datetime
+    fragment_base_url: str | None
+    rss_item: str | None
+    atom_entry: str | None
+    json_item: str | None
+
+
+def feed_item(entry: ItemSource, base_url: str) -> FeedItem:
     """What a reader sees of an entry, in every format."""
     report_page = f"{base_url}/reports/{entry.report_id}"
     categories = [
@@ -147,12 +171,12 @@ class Fragments:
         }
 
 
-def render(entry: FeedEntry, base_url: str) -> Fragments:
+def render(entry: ItemSource, base_url: str) -> Fragments:
     item = feed_item(entry, base_url)
     return Fragments(key(base_url), rss_item(item), atom_entry(item), json_item(item))
 
 
-def is_current(entry: FeedEntry, base_url: str) -> bool:
+def is_current(entry: ItemSource, base_url: str) -> bool:
     return entry.fragment_base_url == key(base_url) and None not in (
         entry.rss_item,
         entry.atom_entry,
@@ -160,7 +184,7 @@ def is_current(entry: FeedEntry, base_url: str) -> bool:
     )
 
 
-def store(entry: FeedEntry, base_url: str) -> None:
+def store(entry: ItemSource, base_url: str) -> None:
     """Render the entry's fragments into its columns (after every other column is set)."""
     for name, value in render(entry, base_url).as_columns().items():
         setattr(entry, name, value)

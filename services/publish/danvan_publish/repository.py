@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
@@ -27,16 +27,16 @@ from sqlalchemy import (
     Select,
     bindparam,
     case,
+    false,
     func,
-    literal,
     tuple_,
     union_all,
-    update,
 )
 from sqlalchemy import select as core_select
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, select
 
-from danvan_shared.models import Extraction, FeedEntry, FeedVersion, Report
+from danvan_shared.extraction_schema import is_period_key
+from danvan_shared.models import ExtractionRecord, FeedEntry, FeedVersion, Report
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -63,20 +63,20 @@ class Cursor:
 
 def report_and_extraction(
     session: Session, report_id: uuid.UUID
-) -> tuple[Report | None, Extraction | None]:
+) -> tuple[Report | None, ExtractionRecord | None]:
     """The report and its current extraction: the report's version, else the newest."""
     report = session.get(Report, report_id)
     if report is None:
         return None, None
-    statement = select(Extraction).where(Extraction.report_id == report_id)
+    statement = select(ExtractionRecord).where(ExtractionRecord.report_id == report_id)
     if report.extractor_version:
         current = session.exec(
-            statement.where(Extraction.extractor_version == report.extractor_version)
+            statement.where(ExtractionRecord.extractor_version == report.extractor_version)
         ).first()
         if current is not None:
             return report, current
     newest = session.exec(
-        statement.order_by(col(Extraction.created_at).desc(), col(Extraction.id).desc())
+        statement.order_by(col(ExtractionRecord.created_at).desc(), col(ExtractionRecord.id).desc())
     ).first()
     return report, newest
 
@@ -88,35 +88,6 @@ def entries_of_report(
     if lock:
         statement = statement.with_for_update()
     return list(session.exec(statement))
-
-
-def refresh_canonical(session: Session, feed: str, event_key: str) -> None:
-    """Of several reports of one meeting in a feed, the first indexed one is shown."""
-    ids = list(
-        session.exec(
-            select(FeedEntry.id)
-            .where(FeedEntry.feed == feed, FeedEntry.event_key == event_key)
-            .order_by(col(FeedEntry.id))
-        )
-    )
-    if not ids:
-        return
-    for entry in session.exec(select(FeedEntry).where(col(FeedEntry.id).in_(ids))):
-        wanted = entry.id == ids[0]
-        if entry.is_canonical != wanted:
-            entry.is_canonical = wanted
-            session.add(entry)
-
-
-def bump_versions(session: Session, feeds: Iterable[str], now: datetime) -> None:
-    for feed in sorted(set(feeds)):  # a fixed order, so concurrent tasks cannot deadlock
-        version = session.get(FeedVersion, feed, with_for_update=True)
-        if version is None:
-            session.add(FeedVersion(feed=feed, version=1, updated_at=now))
-        else:
-            version.version += 1
-            version.updated_at = now
-            session.add(version)
 
 
 # ---- the readers' side -----------------------------------------------------------------
@@ -142,70 +113,99 @@ def global_version(session: Session) -> tuple[int, datetime]:
     total, latest = session.exec(
         select(func.coalesce(func.sum(FeedVersion.version), 0), func.max(FeedVersion.updated_at))
     ).one()
-    if latest is not None and latest.tzinfo is None:  # SQLite's max() drops the type
-        latest = datetime.fromisoformat(str(latest)).replace(tzinfo=UTC)
     return int(total), latest or EPOCH
 
 
-def _filters(query: FeedQuery) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [
-        col(FeedEntry.feed) == query.feed,
-        col(FeedEntry.period_start) >= query.start,
-        col(FeedEntry.period_end) <= query.end,
-    ]
-    if query.level:
-        conditions.append(col(FeedEntry.level) == query.level)
-    if query.meeting_type:
-        conditions.append(col(FeedEntry.meeting_type) == query.meeting_type)
+#: the escape character of the campaign filter's LIKE pattern
+LIKE_ESCAPE = "/"
+#: what ``campaign_slugs`` wraps each slug in: ``|slug-1|slug-2|``
+SLUG_DELIMITER = "|"
+
+
+@dataclass(frozen=True)
+class FilterShape:
+    """Which filters a feed query applies: the shape of its statement, whose values are
+    bound at execution (``filter_parameters``)."""
+
+    level: bool
+    meeting_type: bool
+    #: "slug": entries listing the campaign; "none": no entry can (the value is no slug)
+    campaign: Literal["slug", "none"] | None
+    canonical: bool
+
+
+def filter_shape(query: FeedQuery) -> FilterShape:
+    campaign: Literal["slug", "none"] | None = None
     if query.campaign:
-        slug = f"|{query.campaign}|"
-        conditions.append(col(FeedEntry.campaign_slugs).contains(slug, autoescape=True))
-    if query.only_canonical:
-        conditions.append(col(FeedEntry.is_canonical).is_(True))
+        # A slug never holds the delimiter, and "a|b" would otherwise match entries
+        # listing a and b side by side.
+        campaign = "none" if SLUG_DELIMITER in query.campaign else "slug"
+    return FilterShape(
+        level=bool(query.level),
+        meeting_type=bool(query.meeting_type),
+        campaign=campaign,
+        canonical=query.only_canonical,
+    )
+
+
+def filter_conditions(shape: FilterShape) -> list[ColumnElement[bool]]:
+    """The one builder of a feed query's conditions, for feed pages and aggregates
+    alike. Every value is a bound parameter (``feed``, ``start``, ``end``, ``level``,
+    ``meeting_type``, ``campaign``), so a filter value is never part of the SQL."""
+    conditions: list[ColumnElement[bool]] = [
+        _ENTRY.feed == bindparam("feed"),
+        _ENTRY.period_start >= bindparam("start"),
+        _ENTRY.period_end <= bindparam("end"),
+    ]
+    if shape.level:
+        conditions.append(_ENTRY.level == bindparam("level"))
+    if shape.meeting_type:
+        conditions.append(_ENTRY.meeting_type == bindparam("meeting_type"))
+    if shape.campaign == "slug":
+        conditions.append(_ENTRY.campaign_slugs.like(bindparam("campaign"), escape=LIKE_ESCAPE))
+    elif shape.campaign == "none":
+        conditions.append(false())
+    if shape.canonical:
+        conditions.append(_ENTRY.is_canonical.is_(True))
     return conditions
 
 
-def _sort_key_param(cursor: Cursor) -> Any:
-    sort_type = _ENTRY.sort_at.type
-    return tuple_(bindparam("cursor_sort_at", cursor.sort_at, type_=sort_type), literal(cursor.id))
+def filter_parameters(query: FeedQuery) -> dict[str, Any]:
+    """The values ``filter_conditions`` binds."""
+    return {
+        "feed": query.feed,
+        "start": query.start,
+        "end": query.end,
+        "level": query.level,
+        "meeting_type": query.meeting_type,
+        "campaign": campaign_pattern(query.campaign) if query.campaign else None,
+    }
+
+
+def campaign_pattern(slug: str) -> str:
+    """The LIKE pattern of entries listing ``slug``, its ``%`` and ``_`` (and the escape
+    character itself) taken literally."""
+    escaped = "".join(
+        LIKE_ESCAPE + char if char in ("%", "_", LIKE_ESCAPE) else char for char in slug
+    )
+    return f"%{SLUG_DELIMITER}{escaped}{SLUG_DELIMITER}%"
 
 
 _FRAGMENT_COLUMNS = {"rss": "rss_item", "atom": "atom_entry", "json": "json_item"}
 
 
 @lru_cache(maxsize=512)
-def _page_statement(
-    fmt: str,
-    years: int,
-    *,
-    level: bool,
-    meeting_type: bool,
-    campaign: bool,
-    canonical: bool,
-    cursor: str | None,
-) -> Select[Any]:
+def _page_statement(fmt: str, years: int, shape: FilterShape, cursor: str | None) -> Select[Any]:
     """The page query of one shape, built once: every value is a bound parameter
-    (``feed``, ``start``, ``end``, ``year_0``…, ``level``, ``meeting_type``,
-    ``campaign``, ``cursor_sort_at``, ``cursor_id``, ``limit``)."""
+    (those of ``filter_conditions``, ``year_0``…, ``cursor_sort_at``, ``cursor_id``,
+    ``limit``)."""
     columns = (
         _ENTRY.id,
         _ENTRY.sort_at,
         _ENTRY.fragment_base_url,
         _ENTRY[_FRAGMENT_COLUMNS[fmt]].label("fragment"),
     )
-    conditions: list[ColumnElement[bool]] = [
-        _ENTRY.feed == bindparam("feed"),
-        _ENTRY.period_start >= bindparam("start"),
-        _ENTRY.period_end <= bindparam("end"),
-    ]
-    if level:
-        conditions.append(_ENTRY.level == bindparam("level"))
-    if meeting_type:
-        conditions.append(_ENTRY.meeting_type == bindparam("meeting_type"))
-    if campaign:
-        conditions.append(_ENTRY.campaign_slugs.like(bindparam("campaign"), escape="/"))
-    if canonical:
-        conditions.append(_ENTRY.is_canonical.is_(True))
+    conditions = filter_conditions(shape)
     if cursor is not None:
         key = tuple_(_ENTRY.sort_at, _ENTRY.id)
         bound = tuple_(
@@ -261,26 +261,13 @@ def page_rows(
     first_year = query.start.year
     years = query.end.year - first_year + 1
     statement = _page_statement(
-        fmt,
-        years,
-        level=bool(query.level),
-        meeting_type=bool(query.meeting_type),
-        campaign=bool(query.campaign),
-        canonical=query.only_canonical,
-        cursor="after" if after else "before" if before else None,
+        fmt, years, filter_shape(query), "after" if after else "before" if before else None
     )
     params: dict[str, Any] = {
-        "feed": query.feed,
-        "start": query.start,
-        "end": query.end,
+        **filter_parameters(query),
         "limit": limit,
-        "level": query.level,
-        "meeting_type": query.meeting_type,
         **{f"year_{n}": first_year + n for n in range(years)},
     }
-    if query.campaign:
-        escaped = query.campaign.replace("/", "//").replace("%", "/%").replace("_", "/_")
-        params["campaign"] = f"%|{escaped}|%"
     if cursor is not None:
         params["cursor_sort_at"], params["cursor_id"] = cursor.sort_at, cursor.id
     rows = connection.execute(statement, params).all()
@@ -295,24 +282,32 @@ def entries_by_id(session: Session, ids: Iterable[int]) -> dict[int, FeedEntry]:
 
 
 def grouped_counts(session: Session, query: FeedQuery, column: Any) -> dict[str, int]:
-    rows = session.exec(select(column, func.count()).where(*_filters(query)).group_by(column)).all()
+    statement = (
+        select(column, func.count()).where(*filter_conditions(filter_shape(query))).group_by(column)
+    )
+    rows = session.exec(statement, params=filter_parameters(query)).all()
     return {str(value) if value is not None else "unknown": int(count) for value, count in rows}
 
 
 def aggregate_rows(session: Session, query: FeedQuery, limit: int = 5000) -> Sequence[Any]:
     """The columns aggregates list (units, chairs, campaigns, documents) of a feed period."""
-    return session.exec(
+    statement = (
         select(FeedEntry.unit_name, FeedEntry.chairs, FeedEntry.campaigns, FeedEntry.documents)
-        .where(*_filters(query))
+        .where(*filter_conditions(filter_shape(query)))
         .order_by(col(FeedEntry.sort_at).desc())
         .limit(limit)
-    ).all()
+    )
+    return session.exec(statement, params=filter_parameters(query)).all()
 
 
 def counts_by_feed_and_period(
     session: Session, boundary: str | None = None
 ) -> list[tuple[str, str, int, int]]:
-    """(feed, period key, entries, reports of distinct meetings) for every pair with entries."""
+    """(feed, period key, entries, reports of distinct meetings) for every pair with entries.
+
+    Only canonical period keys: an entry indexed before publish checked its key ("?-Q3",
+    "10Y") is in no feed, so its key is never listed or linked (dashboard, OPML,
+    province and period listings all read this)."""
     statement = (
         select(
             FeedEntry.feed,
@@ -328,6 +323,7 @@ def counts_by_feed_and_period(
     return [
         (feed, str(key), int(count), int(distinct or 0))
         for feed, key, count, distinct in session.exec(statement).all()
+        if is_period_key(key)
     ]
 
 
@@ -339,18 +335,4 @@ def timeline(session: Session, feed: str, limit: int = 200) -> list[FeedEntry]:
             .order_by(col(FeedEntry.period_end).desc(), col(FeedEntry.sort_at).desc())
             .limit(limit)
         )
-    )
-
-
-def delete_entries(session: Session, ids: list[int]) -> None:
-    if ids:
-        session.exec(delete(FeedEntry).where(col(FeedEntry.id).in_(ids)))
-
-
-def acknowledge_event(session: Session, report_id: uuid.UUID, extractor_version: str) -> None:
-    """Clear the report's outbox flag: this version's report.extracted is indexed."""
-    session.execute(
-        update(Report)
-        .where(col(Report.id) == report_id, col(Report.extractor_version) == extractor_version)
-        .values(event_pending=False)
     )

@@ -1,4 +1,5 @@
-"""Celery app of the publish worker: ``celery -A danvan_publish.worker worker -Q publish``.
+"""Celery app of the publish worker:
+``celery -A danvan_publish.worker worker -Q publish,publish.bulk``.
 
 When the worker is ready it renders, in a background thread, the stored feed items
 that are missing or outdated (after a migration, a new item format or a new public
@@ -15,15 +16,19 @@ from celery.signals import worker_ready
 
 from danvan_shared.celery_app import create_celery
 
-celery_app = create_celery("danvan-publish", include=["danvan_publish.tasks"])
+celery_app = create_celery(
+    "danvan-publish", include=["danvan_publish.tasks", "danvan_publish.websub_tasks"]
+)
 logger = logging.getLogger("danvan.publish.worker")
 
 
 def _backfill_items() -> None:
+    from danvan_publish import documents
     from danvan_publish.backfill import backfill
 
     try:
         rendered = backfill()
+        documents.backfill()  # search documents of reports indexed before migration 0010
     except Exception as exc:  # the pages render missing items on request anyway
         logger.warning("could not render stored feed items: %s: %s", type(exc).__name__, exc)
         return

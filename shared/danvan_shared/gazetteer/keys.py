@@ -22,6 +22,7 @@ _APOSTROPHE = re.compile(r"\s*'\s*")
 _PUNCT = re.compile(r"[.,;:()\[\]\"]+")
 _SPACES = re.compile(r"\s+")
 _K_FINAL = re.compile(r"\b([a-z]*?)k\b")
+_PLAIN = re.compile(r"[a-z0-9]+(?: [a-z0-9]+)*")
 
 # Folded prefixes, longest first where one is a prefix of another.
 PROVINCE_PREFIXES = ("thanh pho", "thu do", "tinh uy", "thanh uy", "tinh", "tp")
@@ -39,6 +40,18 @@ DISTRICT_PREFIXES: dict[str, str | None] = {
     "h": "huyen",
     "q": "quan",
 }
+# Since 1 July 2025: no thị trấn any more, so "thị trấn X" is read as the name only.
+COMMUNE_2025_PREFIXES: dict[str, str | None] = {
+    "dang uy dac khu": "dac_khu",
+    "dang uy xa": "xa",
+    "dang uy phuong": "phuong",
+    "dang uy thi tran": None,
+    "dac khu": "dac_khu",
+    "thi tran": None,
+    "phuong": "phuong",
+    "xa": "xa",
+    "p": "phuong",
+}
 COMMUNE_PREFIXES: dict[str, str | None] = {
     "dang uy xa": "xa",
     "dang uy phuong": "phuong",
@@ -54,6 +67,8 @@ COMMUNE_PREFIXES: dict[str, str | None] = {
 def canon(folded: str) -> str:
     """Canonical form of an already folded key: dashes and punctuation become spaces,
     no spaces around apostrophes, single spaces, leading zeros of numbers dropped."""
+    if _PLAIN.fullmatch(folded) and not folded.isdigit():
+        return folded  # nothing to change (most keys): one match instead of four
     key = _DASH.sub(" ", folded)
     key = _PUNCT.sub(" ", key)
     key = _APOSTROPHE.sub("'", key)
@@ -64,6 +79,20 @@ def canon(folded: str) -> str:
 def lookup_key(text: str) -> str:
     """The key a free-text name is looked up by."""
     return canon(fold(text))
+
+
+def lookup_codes(
+    index: dict[str, tuple[str, ...]], key: str, prefixes: dict[str, str | None]
+) -> tuple[tuple[str, ...], str | None, str]:
+    """Codes for a canonical key as written, else for the key without its type prefix:
+    (codes, the kind the prefix names or None, the key that matched)."""
+    codes = index.get(key)
+    if codes:
+        return codes, None, key
+    prefix, rest = split_prefix(key, prefixes)
+    if not prefix:
+        return (), None, key
+    return index.get(rest, ()), prefixes[prefix], rest
 
 
 def split_prefix(key: str, prefixes: dict[str, str | None] | tuple[str, ...]) -> tuple[str, str]:

@@ -15,15 +15,13 @@ primary-key lookup and keys the in-process cache of rendered pages.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
+from danvan_shared.models.columns import utc_datetime
 
 
 class FeedEntry(SQLModel, table=True):
@@ -42,7 +40,8 @@ class FeedEntry(SQLModel, table=True):
             "period_start",
             "period_end",
         ),
-        Index("ix_feed_entry_event", "feed", "event_key"),
+        # The copies of one meeting, lowest id first: the canonical one is one probe.
+        Index("ix_feed_entry_event_id", "feed", "event_key", "id"),
         Index("ix_feed_entry_boundary_period", "boundary", "period_key"),
     )
 
@@ -88,14 +87,14 @@ class FeedEntry(SQLModel, table=True):
     )
 
     event_date: date | None = None
-    published_at: datetime
+    published_at: datetime = utc_datetime()
     #: order of the feed: the publication date, ties broken by id
-    sort_at: datetime
+    sort_at: datetime = utc_datetime()
     extractor_version: str = Field(max_length=32)
     #: hash of everything shown, so a re-run that changes nothing keeps ``updated_at``
     content_hash: str = Field(max_length=64)
-    created_at: datetime = Field(default_factory=_utcnow)
-    updated_at: datetime = Field(default_factory=_utcnow)
+    created_at: datetime = utc_datetime(now=True)
+    updated_at: datetime = utc_datetime(now=True)
 
     #: the entry pre-rendered as an RSS ``<item>``, an Atom ``<entry>`` and a JSON Feed
     #: item; ``fragment_base_url`` is the public base URL they were rendered for,
@@ -114,4 +113,4 @@ class FeedVersion(SQLModel, table=True):
 
     feed: str = Field(primary_key=True, max_length=64)
     version: int = 0
-    updated_at: datetime = Field(default_factory=_utcnow)
+    updated_at: datetime = utc_datetime(now=True)

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from danvan_shared.models.reports import utcnow
+from danvan_shared.models.columns import utc_datetime
 
 
 class ApiKeyScope(StrEnum):
@@ -35,8 +35,8 @@ class ApiKey(SQLModel, table=True):
     secret_hash: str = Field(max_length=64)
     name: str = Field(max_length=100)
     scope: str = Field(max_length=16)
-    created_at: datetime = Field(default_factory=utcnow)
-    revoked_at: datetime | None = None
+    created_at: datetime = utc_datetime(now=True)
+    revoked_at: datetime | None = utc_datetime(default=None)
 
 
 class IdempotencyRecord(SQLModel, table=True):
@@ -50,7 +50,7 @@ class IdempotencyRecord(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("owner", "key", name="uq_idempotency_owner_key"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    #: the API key's prefix, or "anonymous" when keys are not required
+    #: the API key's prefix, or "ip:" and a digest of an anonymous client's address
     owner: str = Field(max_length=16)
     key: str = Field(max_length=255)
     #: SHA-256 of method, path, query, content type and body
@@ -60,4 +60,4 @@ class IdempotencyRecord(SQLModel, table=True):
     response_headers: dict[str, Any] = Field(
         default_factory=dict, sa_column=Column(JSON, nullable=False)
     )
-    created_at: datetime = Field(default_factory=utcnow, index=True)
+    created_at: datetime = utc_datetime(now=True, index=True)

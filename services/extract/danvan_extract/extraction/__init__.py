@@ -3,6 +3,6 @@
 from danvan_extract.extraction import extract_report, EXTRACTOR_VERSION
 """
 
-from .pipeline import EXTRACTOR_VERSION, extract_report
+from .engine import EXTRACTOR_VERSION, extract_report
 
 __all__ = ["EXTRACTOR_VERSION", "extract_report"]

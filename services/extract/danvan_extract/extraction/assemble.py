@@ -16,6 +16,7 @@ from . import places
 from .campaigns import find_campaigns
 from .credits import find_credits
 from .documents import find_documents
+from .evidence import Evidence
 from .figures import find_figures
 from .organizations import find_organizations
 from .people import find_people
@@ -29,8 +30,10 @@ Model = dict[str, Any]
 
 def spans_of(prepared: PreparedText, ranges: list[tuple[int, int]]) -> list[Model]:
     """``norm`` ranges as spans into the submitted text (out-of-range ones dropped)."""
-    out = []
     size = len(prepared.original)
+    if prepared.offset_map is None:  # norm offsets are the submitted text's
+        return [{"start": a, "end": b} for a, b in ranges if 0 <= a <= b <= size]
+    out = []
     for start, end in ranges:
         a, b = prepared.to_original(start, end)
         if 0 <= a <= b <= size:
@@ -52,20 +55,20 @@ def period_model(
     if period is None:
         return None
     key = period.key()
-    if key is None:
-        key = f"?-{period.key_suffix or period.kind}"
-    bounds = period_bounds_for_key(key)
+    bounds = period_bounds_for_key(key) if key else None
     in_body = view.in_body and view.norm is prepared.norm
     text = view.norm[period.start : period.end] if period.end <= len(view.norm) else ""
+    spans_years = period.kind in ("term", "multi_year")
     return {
-        "key": key,
+        "key": key if bounds else None,
         "kind": period.kind,
-        "year": period.year,
+        # The year the period ends ("giai đoạn 2021-2025" is 2025).
+        "year": (period.end_year if spans_years else period.year),
         "start": bounds[0] if bounds else None,
         "end": bounds[1] if bounds else None,
         "text": text.strip(),
         "spans": spans_of(prepared, [(period.start, period.end)]) if in_body else [],
-        "confidence": 0.6 if inferred or period.year is None else 0.85,
+        "confidence": 0.6 if inferred or not bounds else 0.85,
     }
 
 
@@ -84,8 +87,7 @@ def holder_fields(holder: Holder, prepared: PreparedText) -> Model:
             "confidence": holder.confidence,
         }
     gaz = places.gazetteer()
-    province = gaz.province(holder.province_code) if holder.province_code and gaz else None
-    if gaz is None or province is None:
+    if gaz is None:
         return fields
     evidence = (
         holder.evidence
@@ -93,25 +95,28 @@ def holder_fields(holder: Holder, prepared: PreparedText) -> Model:
         else "context"
     )
     confidence = 0.9 if evidence in ("text", "district", "url") else 0.5
-    fields["province"] = {
+    province = gaz.province(holder.province_code) if holder.province_code else None
+    if province is not None:
+        fields["province"] = _province_model(province, evidence, confidence)
+    if holder.province_2025_code:
+        new = gaz.province(holder.province_2025_code, boundary="2025")
+    elif province is not None:
+        new = gaz.to_2025(province.code)
+    else:
+        new = None
+    if new is not None:
+        fields["province_2025"] = _province_model(new, evidence, confidence)
+    return fields
+
+
+def _province_model(province: Any, evidence: str, confidence: float) -> Model:
+    return {
         "code": province.code,
         "name": province.name,
         "slug": province.slug,
         "evidence": evidence,
         "confidence": confidence,
     }
-    try:
-        new = gaz.to_2025(province.code)
-        fields["province_2025"] = {
-            "code": new.code,
-            "name": new.name,
-            "slug": new.slug,
-            "evidence": evidence,
-            "confidence": confidence,
-        }
-    except Exception:
-        fields["province_2025"] = None
-    return fields
 
 
 def people_models(prepared: PreparedText, sentences: list[Sentence]) -> list[Model]:
@@ -210,3 +215,67 @@ def entity_fields(prepared: PreparedText, limit: int, periods: list[FoundPeriod]
             for f in find_figures(norm, excluded)
         ][:100],
     }
+
+
+_PROVINCE_EVIDENCE = {
+    "url": ("url_host", "province.site"),
+    "district": ("gazetteer", "province.of_unit"),
+    "text": ("body", "province.named"),
+    "unit": ("gazetteer", "province.of_unit"),
+    "context": ("inferred", "province.context"),
+}
+
+
+def holder_evidence(holder: Holder) -> dict[str, Evidence | None]:
+    """level, unit, province and province_2025 evidence of the holder."""
+    province_kind, province_rule = _PROVINCE_EVIDENCE.get(
+        holder.evidence or "context", ("inferred", "province.context")
+    )
+    province = Evidence(province_kind, province_rule) if holder.province_code else None
+    if holder.province_2025_code:
+        rule = "province_2025.of_2025_unit" if holder.layer == "2025" else province_rule
+        new: Evidence | None = Evidence("gazetteer", rule)
+    elif holder.province_code:
+        new = Evidence("gazetteer", "province_2025.merged_from_old")
+    else:
+        new = None
+    return {
+        "level": holder.level_evidence if holder.level or holder.level_evidence else None,
+        "unit": holder.unit_evidence if holder.unit_name else None,
+        "province": province,
+        "province_2025": new,
+    }
+
+
+def period_evidence(
+    period: FoundPeriod | None, view: TextView | None, inferred: bool
+) -> Evidence | None:
+    if period is None:
+        return None
+    kind = {"title": "title", "url": "url_slug"}.get(view.kind, "lead") if view else "body"
+    rule = "period.review_frame" if view is not None else "period.first_in_body"
+    if inferred:
+        rule += "+year_inferred"
+    if view is None:
+        return Evidence(kind, rule)
+    return Evidence.at(kind, rule, view, period.start, period.end)
+
+
+def evidence_models(prepared: PreparedText, found: dict[str, Evidence | None]) -> Model:
+    """The contract's ``evidence``: per decided field, kind, rule, text and span."""
+    out: Model = {}
+    for field, evidence in found.items():
+        if evidence is None:
+            continue
+        spans = (
+            spans_of(prepared, [(evidence.start, evidence.end)])
+            if evidence.in_body and evidence.end > evidence.start
+            else []
+        )
+        out[field] = {
+            "kind": evidence.kind,
+            "rule": evidence.rule,
+            "text": evidence.text,
+            "spans": spans,
+        }
+    return out

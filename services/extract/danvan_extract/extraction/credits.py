@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import re
 
-_PHOTO = re.compile(r"(?<![a-z])(?:(?:tin|bai),?\s*)?anh(?: minh hoa)?\s*:\s*")
+from .scan import LETTER, after_boundary
+
+# "(tin|bai),? anh" or "anh", written as branches that each start with a letter so that
+# ``re`` scans for them in C; the boundary before is checked by ``after_boundary``.
+_PHOTO = re.compile(r"(?:tin,?\s*anh|bai,?\s*anh|anh)(?: minh hoa)?\s*:\s*")
 
 
 def find_credits(
@@ -16,7 +20,7 @@ def find_credits(
 ) -> list[tuple[str, str, int, int]]:
     """Photo credits ("(Ảnh: Nguyễn Diễm)") and the closing byline: (role, name, start, end)."""
     credits: list[tuple[str, str, int, int]] = []
-    for match in _PHOTO.finditer(folded):
+    for match in after_boundary(_PHOTO, folded, LETTER):
         name_end = match.end()
         while name_end < len(norm) and norm[name_end] not in ")\n;" and name_end - match.end() < 40:
             name_end += 1

@@ -14,12 +14,19 @@ from datetime import date, datetime
 
 _PART_OF_DAY = r"(?:(?P<part>sang|chieu|trua|toi|dem)\s+(?:hom\s+)?(?:qua\s+)?(?:nay\s+)?)?"
 _CUE = r"(?P<cue>(?:ngay|hom)\s*(?::\s*)?)?"
+# Each pattern opens with optional groups, which defeat re's prefix scan: a lookahead on
+# the first character a match can have rejects most positions at once.
 _NUMERIC_DATE = re.compile(
-    _PART_OF_DAY + _CUE + r"(?<![\d.,/])(?P<day>[0-3]?\d)\s?(?P<sep>[/.-])\s?(?P<month>[01]?\d)"
+    r"(?=[\dschtdn])"
+    + _PART_OF_DAY
+    + _CUE
+    + r"(?<![\d.,/])(?P<day>[0-3]?\d)\s?(?P<sep>[/.-])\s?(?P<month>[01]?\d)"
     r"(?:(?P=sep)\s?(?P<year>(?:19|20)\d{2}|\d{2}))?(?![\d]|[.,/-]\d)"
 )
 _WORDED_DATE = re.compile(
-    _PART_OF_DAY + r"(?P<cue>ngay)\s+(?P<day>[0-3]?\d)\s+thang\s+(?P<month>[01]?\d)"
+    r"(?=[schtdn])"
+    + _PART_OF_DAY
+    + r"(?P<cue>ngay)\s+(?P<day>[0-3]?\d)\s+thang\s+(?P<month>[01]?\d)"
     r"(?:\s*(?:,\s*)?nam\s+(?P<year>(?:19|20)\d{2}))?(?!\d)"
 )
 _ISO_DATE = re.compile(
@@ -99,12 +106,18 @@ _PAGE_DATE_NOISE = re.compile(
 )
 
 
+# A site header's clock ("Hôm nay: Thứ Hai, 30/11/2026 | 28°C") dates the crawl, not the page.
+_CRAWL_CLOCK = re.compile(r"hom nay|bay gio|nhiet do|°|do c(?![a-z])|thoi tiet")
+
+
 def find_page_date(folded: str, lines: list[tuple[int, int]]) -> tuple[datetime, int, int] | None:
     """The page's own date: a short header line that is little more than a date."""
     for line_start, line_end in lines[:20]:
         if line_end - line_start > 90:
             continue
         line = folded[line_start:line_end]
+        if _CRAWL_CLOCK.search(line):
+            continue
         for found in find_dates(folded, line_start, line_end):
             if found.year is None or found.day is None:
                 continue

@@ -37,6 +37,8 @@ _NAMED_LAW = re.compile(
 _NAMED_KIND = re.compile(r"(?P<kind>" + _KINDS + r")\s+(?:số\s+)?(?P<number>\d{1,4})(?![\d/-])")
 
 _WORD_CHAR = re.compile(r"\w")
+_SPACE = re.compile(r"\s")
+_DATE_SEPARATOR = re.compile(r"\s*[/-]\s*")
 
 
 @dataclass
@@ -54,7 +56,7 @@ class FoundDocument:
 def _iso(date_text: str | None) -> str | None:
     if not date_text:
         return None
-    parts = re.split(r"\s*[/-]\s*", date_text.strip())
+    parts = _DATE_SEPARATOR.split(date_text.strip())
     try:
         day, month, year = (int(p) for p in parts)
     except ValueError:
@@ -70,7 +72,7 @@ def find_documents(norm: str) -> list[FoundDocument]:
     for match in _DOCUMENT.finditer(norm):
         groups = match.groupdict()
         if groups.get("number"):
-            digits = re.sub(r"\s", "", groups["number"])
+            digits = _SPACE.sub("", groups["number"])
             number = f"{digits}-{groups['code']}/{groups['issuer']}"
             issuer = groups["issuer"]
             code = groups["code"]

@@ -13,6 +13,7 @@ _FOLDED = """
     phi phung phuong quach quan quang rah ro siu son sung tang tao tat thach thai than thao
     thi thieu tieu to ton tong tran trang trieu trinh truong ung uong van vang vi vo vu
     vuong xa y
+    cam quang luong sam tong bac giang thao sung chao ban hoang lu ly vang mua
 """
 _WRITTEN = """
     bành bùi bạch cao chu châu chế cù diệp dương giang giáp hoàng huỳnh hà hàn hàng hầu hồ
@@ -21,6 +22,7 @@ _WRITTEN = """
     quan quang quách rah rơ siu sùng sơn thi thiều thào thái thân thạch tiêu trang triệu
     trương trần trịnh tô tôn tăng tạ tất tống uông vi vàng võ văn vũ vương y âu ông đinh
     điểu đoàn đàm đào đậu đặng đồng đỗ ứng
+    cầm quàng lường sầm tòng bạc giàng thào sùng chảo bàn lù mùa vàng hờ
 """
 FAMILY_NAMES: frozenset[str] = frozenset(_FOLDED.split())
 WRITTEN_FAMILY_NAMES: frozenset[str] = frozenset(_WRITTEN.split())

@@ -47,12 +47,12 @@ def find_figures(norm: str, excluded: list[tuple[int, int]], limit: int = 200) -
     for _, end in ranges:
         reach.append(max(end, reach[-1]) if reach else end)
     for match in _FIGURE.finditer(norm):
+        start, end = match.span()
         # A range starting before the figure ends and ending after it starts overlaps it.
-        index = bisect.bisect_left(starts, match.end())
-        if index and reach[index - 1] > match.start():
+        index = bisect.bisect_left(starts, end)
+        if index and reach[index - 1] > start:
             continue
-        unit = match.group("unit")
-        percent = match.group("percent")
+        value_text, total_text, percent, unit = match.groups()
         if unit:
             first_word = unit.split()[0].lower()
             if first_word in _NOT_UNITS or first_word[:1].isupper():
@@ -60,14 +60,12 @@ def find_figures(norm: str, excluded: list[tuple[int, int]], limit: int = 200) -
             unit = unit.lower()
         if not unit and not percent:
             continue
-        value = parse_number(match.group("value"))
-        total = parse_number(match.group("total")) if match.group("total") else None
+        value = parse_number(value_text)
+        total = parse_number(total_text) if total_text else None
         if value is not None and 1900 <= value <= 2100 and total is None and not percent:
             continue
         found.append(
-            FoundFigure(
-                match.group(0), value, total, "%" if percent else unit, match.start(), match.end()
-            )
+            FoundFigure(match.group(0), value, total, "%" if percent else unit, start, end)
         )
         if len(found) >= limit:
             break

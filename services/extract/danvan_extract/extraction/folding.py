@@ -8,6 +8,7 @@ each distinct character in a table that ``str.translate`` consults.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 
@@ -31,7 +32,15 @@ _TABLE = _FoldTable()
 for _quote in "\u2019\u2018\u02bc`":
     _TABLE[ord(_quote)] = "'"
 
+# ``str.translate`` looks a character up three times faster in a plain dict than in a dict
+# subclass, so the scripts reports are written in (Latin, its diacritics, punctuation)
+# are filled in up front; a text with a character beyond them uses the lazy table.
+_DENSE = {code_point: _TABLE[code_point] for code_point in range(0x3000)}
+_BEYOND_DENSE = re.compile("[^\x00-\u2fff]")
+
 
 def fold_same_length(text: str) -> str:
     """Lower case, no diacritics, đ → d; ``len(result) == len(text)``."""
-    return text.translate(_TABLE)
+    if _BEYOND_DENSE.search(text):
+        return text.translate(_TABLE)
+    return text.translate(_DENSE)

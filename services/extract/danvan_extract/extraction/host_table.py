@@ -4,7 +4,7 @@ The only file reading in this package, and the engine never calls it: the worker
 ``danvan extract`` load the table once per process and pass it to ``extract_report`` as
 ``host_provinces``. The file is a JSON object of host labels or whole hosts to province
 names (any spelling the gazetteer knows) or GSO codes, extending the built-in
-``places.HOST_PROVINCES``::
+``urls.HOST_PROVINCES``::
 
     {"baomoi": "Hà Nội", "tuoitre.vn": "Hồ Chí Minh", "nhandan": "01"}
 """
@@ -17,7 +17,7 @@ from types import MappingProxyType
 
 from danvan_shared.settings import read_host_table
 
-from .places import province_code_named
+from .urls import province_code_named
 
 logger = logging.getLogger("danvan.extract")
 

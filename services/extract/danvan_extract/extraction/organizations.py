@@ -58,7 +58,6 @@ _ORG = re.compile(
     r"(?:" + _ORG_HEAD + r")(?:\s+(?:trung uong|tinh uy|thanh uy|huyen uy|quan uy|thi uy"
     r"|tinh|thanh pho|huyen|quan|thi xa|xa|phuong|thi tran)(?:\s+[a-z]\w*){0,3})?"
 )
-_ABBREVIATION_WORD = re.compile(r"(?<![\wĐƯ])(" + _ABBREVIATION.pattern[3:])
 
 
 @dataclass
@@ -67,10 +66,6 @@ class FoundOrganization:
     abbreviation: str | None
     start: int
     end: int
-
-
-def _expand(text: str) -> str:
-    return _ABBREVIATION_WORD.sub(lambda match: ABBREVIATIONS[match.group(1)], text)
 
 
 def find_organizations(
@@ -93,8 +88,3 @@ def find_organizations(
         if len(found) >= 2 * limit:
             break
     return found
-
-
-def expand_abbreviations(text: str) -> str:
-    """'UBMTTQ huyện' → 'Ủy ban Mặt trận Tổ quốc huyện'."""
-    return _expand(text)

@@ -68,6 +68,7 @@ _ROLE_VERB_AFTER = re.compile(
     r"\s*(?:,\s*)?(?:chu tri|du|den du|toi du|tham du|phat bieu|bao cao|cho rang|nhan manh"
     r"|yeu cau|de nghi|lam truong doan|trinh bay|ket luan|ghi nhan|chi dao)(?![a-z])"
 )
+_HONORIFIC_WORDS = {"ong", "ba", "anh", "chi", "co", "chu", "bac"}
 _NOT_PEOPLE = {
     "ho chi minh",
     "nguyen ai quoc",
@@ -79,7 +80,8 @@ _NOT_PEOPLE = {
     "nguyen dinh chieu",
 }
 _TRIGGERS = re.compile(
-    r"(?<![a-z])(?:(?P<chair>(?:du va |va )?chu tri)"
+    # The lookahead (every alternative's first letter) rejects most positions at once.
+    r"(?=[bcdklptv])(?<![a-z])(?:(?P<chair>(?:du va |va )?chu tri)"
     r"|(?P<director>(?:(?:den|toi|tham)\s+)?du\s+(?:va\s+)?(?:phat bieu\s+)?chi dao"
     r"|phat bieu chi dao|chi dao hoi nghi|chi dao tai hoi nghi)"
     r"|(?P<attendee>(?:(?:cung|tham|den|toi)\s+)?du(?:\s+(?:hoi nghi|cuoc hop))?|co mat"
@@ -139,11 +141,10 @@ def family_name_starts(norm: str, folded: str) -> list[tuple[int, int]]:
     """(start, end) of every capitalised family name in the text, in order."""
     found: list[tuple[int, int]] = []
     for word in _FAMILY_WORD.finditer(norm):
-        start, end = word.span()
-        if word.group().lower() in _FAMILY_FORMS and not (
-            start and folded[start - 1] in _WORD_BEFORE
-        ):
-            found.append((start, end))
+        if word.group().lower() in _FAMILY_FORMS:  # most capitalised words are not
+            start = word.start()
+            if not (start and folded[start - 1] in _WORD_BEFORE):
+                found.append((start, word.end()))
     return found
 
 
@@ -209,8 +210,12 @@ def _names_in(
 ) -> list[tuple[int, int, bool]]:
     found: list[tuple[int, int, bool]] = []
     last_end = start
+    starts = {s for s, _ in candidates}
     for name_start, family_end in candidates:
         if name_start < last_end or family_end >= end:
+            continue
+        # "Ông Nguyễn Minh Ngọc": the honorific is not part of the name.
+        if folded[name_start:family_end] in _HONORIFIC_WORDS and family_end + 1 in starts:
             continue
         name_end = _extend_name(norm, name_start, end)
         if name_end == name_start:
@@ -268,12 +273,21 @@ def _role_for(
 ) -> str | None:
     """The role of the name at ``start``: a trigger after it (suffix) or before it (prefix)."""
     later_names = [s for s in name_starts if s > start]
+    before = [t for t in triggers if t[1] <= start]
     for trigger_start, trigger_end, role in triggers:
         if trigger_start < end:
             continue
+        # "Đến dự có đồng chí A, …; đồng chí B, … chủ trì": the cue after B is B's; A keeps
+        # the role its own clause introduced.
+        if before and any(end < s < trigger_start for s in later_names):
+            return before[-1][2]
         between = folded[end:trigger_start]
         # A later trigger followed by "có/là/:" introduces other people, not this one.
-        if _PREFIX_LINK.search(folded, trigger_end, min(len(folded), trigger_end + 40)) and any(
+        clause_end = min(len(folded), trigger_end + 40)
+        for stop in (";", "."):
+            found_stop = folded.find(stop, trigger_end, clause_end)
+            clause_end = found_stop if found_stop >= 0 else clause_end
+        if _PREFIX_LINK.search(folded, trigger_end, clause_end) and any(
             trigger_end < s < trigger_end + 90 for s in later_names
         ):
             break
@@ -284,7 +298,6 @@ def _role_for(
         if ";" in between and not _enumerated(folded, end, trigger_start, later_names):
             break
         return role
-    before = [t for t in triggers if t[1] <= start]
     if before:
         return before[-1][2]
     return None

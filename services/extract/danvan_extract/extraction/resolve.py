@@ -12,36 +12,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import places
-from .units import (
-    BodyMention,
-    commune_kind,
-    district_kind,
-    find_bodies,
-    is_office_of_person,
-    is_venue,
-)
+from . import places, urls
+from .evidence import Evidence
+from .units import BodyMention, capitalised_name, commune_kind, district_kind
+from .views import TextView
 
-_VERB = re.compile(r"(?<![a-z])(to chuc|so ket|tong ket|giao ban|hop|phoi hop)(?![a-z])")
-_OF_AFTER_REVIEW = re.compile(r"(?<![a-z])cua\s+$")
-_NATIONWIDE = re.compile(r"(?<![a-z])(toan quoc|truc tuyen toan quoc)(?![a-z])")
 _TYPED_PROVINCE = re.compile(r"(?<![a-z])(?:tinh|thanh pho|tp\.?|tinh uy|thanh uy)\s+$")
 _TYPED_DISTRICT = re.compile(
     r"(?<![a-z])(?:huyen|quan|thi xa|thanh pho|tp\.?|huyen uy|quan uy"
     r"|thi uy|thanh uy)\s+$"
 )
-
-
-@dataclass
-class TextView:
-    """A piece of text to read the holder from (the body, the title or the URL slug)."""
-
-    norm: str
-    folded: str
-    start: int
-    end: int
-    kind: str  # "body", "title", "url"
-    in_body: bool
 
 
 @dataclass
@@ -56,42 +36,17 @@ class Holder:
     spans: list[tuple[int, int]] = field(default_factory=list)
     province_spans: list[tuple[int, int]] = field(default_factory=list)
     confidence: float = 0.5
-
-
-def holder_mention(view: TextView, *, allow_offices: bool = False) -> BodyMention | None:
-    """The body that is the subject of the sentence (or named after "của").
-
-    A venue ("tại Huyện ủy Hữu Lũng đã tổ chức") is the holder only when no other body
-    is the subject; a body inside a person's title only with ``allow_offices``.
-    """
-    everything = find_bodies(view.norm, view.folded, view.start, view.end)
-    bodies = [b for b in everything if allow_offices or not is_office_of_person(view.folded, b)]
-    verb = _VERB.search(view.folded, view.start, view.end)
-    if verb:
-        before = [b for b in bodies if b.start < verb.start()]
-        if before:
-            return before[0]
-        venues = [b for b in everything if b.start < verb.start() and is_venue(view.folded, b)]
-        if venues:
-            return venues[0]
-        for body in bodies:
-            if _OF_AFTER_REVIEW.search(view.folded[max(0, body.start - 6) : body.start]):
-                return body
-    return bodies[0] if bodies else None
-
-
-def nationwide(view: TextView) -> bool:
-    return bool(_NATIONWIDE.search(view.folded, view.start, view.end))
+    level_evidence: Evidence | None = None
+    unit_evidence: Evidence | None = None
+    layer: str = "old"  # the boundary set the unit was read in ("old" or "2025")
+    province_2025_code: str | None = None  # set when read in the 2025 layer
 
 
 def _province(code: str | None) -> Any | None:
     gaz = places.gazetteer()
     if gaz is None or code is None:
         return None
-    try:
-        return gaz.province(code)
-    except Exception:
-        return None
+    return gaz.province(code)
 
 
 def province_mentions(norm: str, folded: str, start: int, end: int) -> Counter[str]:
@@ -137,37 +92,18 @@ def _narrow_kind(codes: tuple[str, ...], kind: str | None) -> tuple[str, ...]:
     return narrowed or codes
 
 
-def resolve(views: list[TextView], full: TextView, url: places.UrlPlaces) -> Holder:
-    """The holder of the meeting described by ``views`` (most telling first)."""
+def complete_holder(
+    mention: BodyMention,
+    chosen: TextView,
+    full: TextView,
+    url: urls.UrlPlaces,
+    views: list[TextView],
+    confidence: float,
+    evidence: Evidence,
+) -> Holder:
+    """Level, unit and province for the chosen holder body."""
     gaz = places.gazetteer()
-    holder = Holder()
-    mention: BodyMention | None = None
-    chosen: TextView | None = None
-    for view in views:
-        if nationwide(view) and view.kind != "url":
-            holder.level, holder.confidence = "central", 0.85
-            return holder
-        mention = holder_mention(view)
-        if mention is not None:
-            chosen = view
-            break
-    if mention is None and (url.commune_code or url.district_code):
-        return _holder_from_url(url)
-    if mention is None and views:
-        # "Đồng chí X, Trưởng ban Dân vận Tỉnh ủy chỉ đạo hội nghị": the office is the clue.
-        mention, chosen = holder_mention(views[0], allow_offices=True), views[0]
-    if mention is None:
-        # The body of a report that never announces the meeting ("Năm 2022, Ban Dân vận
-        # Tỉnh ủy …"): the first local body the article speaks about, with low confidence.
-        for body in find_bodies(full.norm, full.folded, full.start, full.end):
-            if body.kind != "central" and not is_office_of_person(full.folded, body):
-                mention, chosen = body, full
-                holder.confidence = 0.4
-                break
-    if mention is None or chosen is None:
-        if url.province_code:
-            holder.province_code, holder.evidence, holder.confidence = url.province_code, "url", 0.4
-        return holder
+    holder = Holder(confidence=confidence, level_evidence=evidence)
     if chosen.in_body:
         holder.spans.append((mention.start, mention.name_end or mention.end))
     holder.body = chosen.norm[mention.start : mention.end]
@@ -185,30 +121,34 @@ def resolve(views: list[TextView], full: TextView, url: places.UrlPlaces) -> Hol
             holder.confidence = 0.3
             return holder
     holder.level = level
-    holder.confidence = max(holder.confidence, 0.8 if chosen is not full else 0.4)
     if level == "province":
         _resolve_province_unit(holder, mention, url, text_provinces)
     elif level == "district":
         _resolve_district_unit(holder, mention, full, url, province_hint, views)
     elif level == "commune":
-        _resolve_commune_unit(holder, mention, chosen, url, province_hint)
+        _resolve_commune_unit(holder, mention, chosen, url, province_hint, views)
+    if holder.unit_name and holder.unit_evidence is None:
+        holder.unit_evidence = evidence
     if holder.province_code and gaz is not None and holder.evidence is None:
         holder.evidence = "context"
     return holder
 
 
-def _holder_from_url(url: places.UrlPlaces) -> Holder:
+def holder_from_url(url: urls.UrlPlaces) -> Holder:
     """A report on a district or commune site that never names its holder in the text."""
     gaz = places.gazetteer()
     holder = Holder(province_code=url.province_code, evidence="url", confidence=0.5)
+    holder.level_evidence = holder.unit_evidence = Evidence("url_host", "holder.site_unit")
     if gaz is None:
         return holder
-    commune = gaz.commune(url.commune_code) if url.commune_code else None
+    commune_code = url.commune_code or url.slug_commune_code
+    commune = gaz.commune(commune_code) if commune_code else None
     if commune is not None:
         holder.level, holder.unit_name, holder.unit_kind = "commune", commune.name, commune.kind
         holder.unit_code = commune.code
         return holder
-    district = gaz.district(url.district_code) if url.district_code else None
+    district_code = url.district_code or url.slug_district_code
+    district = gaz.district(district_code) if district_code else None
     if district is not None:
         holder.level, holder.unit_name, holder.unit_kind = "district", district.name, district.kind
         holder.unit_code = district.code
@@ -216,7 +156,7 @@ def _holder_from_url(url: places.UrlPlaces) -> Holder:
 
 
 def _city_level(
-    mention: BodyMention, url: places.UrlPlaces, text_provinces: Counter[str]
+    mention: BodyMention, url: urls.UrlPlaces, text_provinces: Counter[str]
 ) -> str | None:
     """Thành ủy / a bare "Ban Dân vận": a centrally run city is a province, else a district."""
     if mention.level_hint == "province" and mention.name_codes:
@@ -236,7 +176,7 @@ def _city_level(
 
 
 def _resolve_province_unit(
-    holder: Holder, mention: BodyMention, url: places.UrlPlaces, text_provinces: Counter[str]
+    holder: Holder, mention: BodyMention, url: urls.UrlPlaces, text_provinces: Counter[str]
 ) -> None:
     code, evidence = None, None
     if mention.level_hint == "province" and mention.name_codes:
@@ -273,12 +213,12 @@ def _resolve_district_unit(
     holder: Holder,
     mention: BodyMention,
     full: TextView,
-    url: places.UrlPlaces,
+    url: urls.UrlPlaces,
     province_hint: str | None,
     views: list[TextView],
 ) -> None:
     gaz = places.gazetteer()
-    holder.unit_kind = district_kind(mention.body.split()[-2] + " uy") if mention.body else None
+    holder.unit_kind = district_kind(mention.body, typed=mention.typed)
     if mention.name and mention.level_hint == "province" and mention.name_codes and gaz:
         # "Thành ủy Lạng Sơn": the provincial city that shares its province's name.
         province_code = mention.name_codes[0]
@@ -296,8 +236,9 @@ def _resolve_district_unit(
         evidence = "district" if len(by_kind) == 1 else ("url" if url.province_code else "text")
         _district_from_codes(holder, codes, evidence)
         return
-    if url.district_code and gaz:
-        _district_from_codes(holder, (url.district_code,), "url")
+    site_district = url.district_code or url.slug_district_code
+    if site_district and gaz:
+        _district_from_codes(holder, (site_district,), "url")
         return
     counts: Counter[str] = Counter()
     for view in views:
@@ -313,7 +254,7 @@ def _resolve_district_unit(
                     counts[hit.key] += 3
     if counts and gaz:
         key = counts.most_common(1)[0][0]
-        codes = _narrow(tuple(gaz.district_name_keys().get(key, ())), province_hint)
+        codes = _narrow(tuple(places.district_keys().get(key, ())), province_hint)
         evidence = "district" if len(codes) == 1 else "url"
         _district_from_codes(holder, codes, evidence)
         return
@@ -325,18 +266,29 @@ def _resolve_commune_unit(
     holder: Holder,
     mention: BodyMention,
     chosen: TextView,
-    url: places.UrlPlaces,
+    url: urls.UrlPlaces,
     province_hint: str | None,
+    views: list[TextView],
 ) -> None:
     gaz = places.gazetteer()
     holder.unit_kind = commune_kind(mention.body)
     holder.unit_name = mention.name
     if gaz is None:
         return
-    if url.commune_code and not mention.name:
-        commune = gaz.commune(url.commune_code)
+    site_commune = url.commune_code or url.slug_commune_code
+    if site_commune and not mention.name:
+        commune = gaz.commune(site_commune)
         if commune is not None:
             holder.unit_name, holder.unit_code = commune.name, commune.code
+            holder.unit_evidence = (
+                Evidence("url_host", "unit.site_commune")
+                if url.commune_code
+                else Evidence("url_slug", "unit.slug_commune")
+            )
+    if holder.unit_name is None:
+        leading = _leading_commune(views, url, province_hint)
+        if leading is not None:
+            holder.unit_name, holder.unit_evidence = leading
     if holder.unit_name is None:
         if url.province_code:
             holder.province_code, holder.evidence = url.province_code, "url"
@@ -366,3 +318,34 @@ def _resolve_commune_unit(
         holder.evidence = "url" if url.province_code == holder.province_code else "district"
     elif url.province_code:
         holder.province_code, holder.evidence = url.province_code, "url"
+
+
+def _leading_commune(
+    views: list[TextView], url: urls.UrlPlaces, province_hint: str | None
+) -> tuple[str, Evidence] | None:
+    """A headline that starts with the commune's name ("An Sơn sơ kết …", "Tân Lập: …"),
+    for a holder written without one ("Đảng ủy phường tổ chức …")."""
+    gaz = places.gazetteer()
+    if gaz is None:
+        return None
+    for view in views:
+        if view.kind != "title":
+            continue
+        start = view.start
+        while start < view.end and view.norm[start] == " ":
+            start += 1
+        span = capitalised_name(view.norm, start, 4)
+        if span is None:
+            continue
+        words = view.norm[span[0] : span[1]].split()
+        for size in range(len(words), 1, -1):
+            name = " ".join(words[:size])
+            found = gaz.communes_named(name)
+            if url.district_code:
+                found = [c for c in found if c.district_code == url.district_code]
+            elif province_hint:
+                found = [c for c in found if c.province_code == province_hint]
+            if found:
+                end = start + len(name)
+                return name, Evidence.at("title", "unit.headline_name", view, start, end)
+    return None

@@ -16,12 +16,6 @@ from .text import PreparedText
 # character set so ``re`` scans for it in C; the break itself starts after the punctuation.
 _SENTENCE_END = re.compile(r"[.!?…\n](?:(?<=[.!?…])\s+(?=[\"“(]?[A-ZĐÀ-Ỹ0-9])|(?<=\n)\n*)")
 _ABBREVIATION_BEFORE = re.compile(r"(?:\b(?:TP|Tp|tp|Q|P|TS|ThS|PGS|GS|Đ/c|đ/c|TX|TT|H)\.)$")
-_REVIEW = re.compile(r"(?<![a-z])(so ket|tong ket|giao ban|so, tong ket)(?![a-z])")
-_MEETING = re.compile(r"(?<![a-z])(hoi nghi|cuoc hop|buoi hop|hop)(?![a-z])")
-_ORGANISE = re.compile(r"(?<![a-z])(to chuc|phoi hop to chuc|da to chuc|vua to chuc)(?![a-z])")
-_DOMAIN = re.compile(
-    r"dan van|quy che dan chu|dan chu o co so|van dong quan chung|cong tac quan chung"
-)
 
 
 @dataclass
@@ -59,23 +53,3 @@ def _append(sentences: list[Sentence], norm: str, start: int, end: int) -> None:
         end -= 1
     if end > start:
         sentences.append(Sentence(start, end, "body"))
-
-
-def score_event_sentence(folded_sentence: str) -> int:
-    """How strongly a sentence reads as the announcement of a review meeting."""
-    # Substring tests first: most sentences have none of the words, and ``in`` is far
-    # cheaper than a regex with a leading look-behind.
-    score = 0
-    if ("ket" in folded_sentence or "giao ban" in folded_sentence) and _REVIEW.search(
-        folded_sentence
-    ):
-        score += 4
-    if _DOMAIN.search(folded_sentence):
-        score += 2
-    if ("hop" in folded_sentence or "hoi nghi" in folded_sentence) and _MEETING.search(
-        folded_sentence
-    ):
-        score += 1
-    if "to chuc" in folded_sentence and _ORGANISE.search(folded_sentence):
-        score += 2
-    return score

@@ -17,6 +17,7 @@ and tone spelling, which is why the rest is hand-written.
 
 from __future__ import annotations
 
+import calendar
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -47,7 +48,8 @@ class PreparedText:
     folded: str
     offset_map: list[int] | None = None  # norm index → original index, when lengths differ
     title: str | None = None
-    page_date: datetime | None = None
+    page_date: datetime | None = None  # a crawler's date stamp before the text
+    page_date_has_day: bool = False
     article_text: str | None = None
     lines: list[tuple[int, int]] = field(default_factory=list)
 
@@ -105,20 +107,84 @@ def _blank_chrome(norm: str, folded: str) -> tuple[str, str, list[tuple[int, int
     return "".join(norm_chars), "".join(folded_chars), lines
 
 
+# A crawler's date stamp written before the text (" date 2025-12-27 Ngày 26-12, …"): the
+# page's date, not the meeting's. Month-only stamps ("date 2024-10") exist too.
+_CRAWL_DATE = re.compile(r"\s*date\s+((?:19|20)\d{2})-([01]\d)(?:-([0-3]\d))?(?![\d-])")
+# A line break inside a sentence (hard-wrapped text): before a lower-case word, or after a
+# word that cannot end one ("Ngày\n22/11/2024").
+_SOFT_BREAK = re.compile(
+    r"(?<=[^\s.!?:;…])\n(?=[^\W\d_])|(?:(?<=ngay)|(?<=sang)|(?<=thang)|(?<=chieu))\n(?=\d)"
+)
+
+
+def _unwrap(norm: str, folded: str) -> tuple[str, str]:
+    """Hard-wrapped lines joined (a break becomes a space) when the next line continues
+    the sentence; same length, so offsets hold."""
+    breaks = []
+    at = folded.find("\n", 1)
+    while 0 < at < len(folded) - 1:
+        following = norm[at + 1]
+        if (following.islower() or following.isdigit()) and _SOFT_BREAK.match(folded, at):
+            breaks.append(at)
+        at = folded.find("\n", at + 1)
+    if not breaks:
+        return norm, folded
+    norm_chars, folded_chars = list(norm), list(folded)
+    for index in breaks:
+        norm_chars[index] = folded_chars[index] = " "
+    return "".join(norm_chars), "".join(folded_chars)
+
+
+def _crawl_date(norm: str, folded: str) -> tuple[str, str, datetime | None, bool]:
+    """The crawler's date stamp at the start, blanked; (norm, folded, date, has_day)."""
+    match = _CRAWL_DATE.match(folded)
+    if match is None:
+        return norm, folded, None, False
+    year, month, day = int(match.group(1)), int(match.group(2)), match.group(3)
+    try:
+        if day is None:  # a month: its last day, so no meeting in it is "after the page"
+            stamp = datetime(year, month, calendar.monthrange(year, month)[1])
+        else:
+            stamp = datetime(year, month, int(day))
+    except ValueError:
+        return norm, folded, None, False
+    blank = " " * match.end()
+    return blank + norm[match.end() :], blank + folded[match.end() :], stamp, day is not None
+
+
 def prepare_text(text: str) -> PreparedText:
     """Normalise a plain-text report (spans will point into ``text``)."""
     if text.isascii() and "`" not in text:  # a URL slug, a bare test string: nothing to fold
         norm = text.replace("\r", "\n")
-        norm, folded, lines = _blank_chrome(norm, norm.lower())
-        return PreparedText(original=text, norm=norm, folded=folded, lines=lines)
+        norm, folded, stamp, has_day = _crawl_date(norm, norm.lower())
+        norm, folded = _unwrap(norm, folded)
+        norm, folded, lines = _blank_chrome(norm, folded)
+        return PreparedText(
+            original=text,
+            norm=norm,
+            folded=folded,
+            lines=lines,
+            page_date=stamp,
+            page_date_has_day=has_day,
+        )
     nfc, offset_map = _nfc_with_map(text)
     norm = normalize_tone(nfc)
     if len(norm) != len(nfc):  # defensive: normalize_tone promises equal length
         norm, offset_map = nfc, offset_map
     norm = norm.replace("\u00a0", " ").replace("\r", "\n")
     folded = fold_same_length(norm)
+    norm, folded, stamp, has_day = _crawl_date(norm, folded)
+    norm, folded = _unwrap(norm, folded)
     norm, folded, lines = _blank_chrome(norm, folded)
-    return PreparedText(original=text, norm=norm, folded=folded, offset_map=offset_map, lines=lines)
+    return PreparedText(
+        original=text,
+        norm=norm,
+        folded=folded,
+        offset_map=offset_map,
+        lines=lines,
+        page_date=stamp,
+        page_date_has_day=has_day,
+    )
 
 
 # Reports are 2–10 KB of text; beyond this the submitted text is cut (with a warning).

@@ -14,35 +14,30 @@ from datetime import date, datetime, timedelta
 
 from danvan_shared.extraction_schema import period_bounds_for_key
 
+from . import tuning
 from .dates import FoundDate, find_dates
-from .periods import FoundPeriod, find_periods, next_year_for, span_length
+from .lexicon import TextScan, group, search_in
+from .periods import FoundPeriod, find_periods, next_year_for, periods_within, span_length
+from .views import TextView
 
-_REVIEW = re.compile(r"(?<![a-z])(so ket|tong ket|giao ban|danh gia|bao cao ket qua)(?![a-z])")
-_NEXT = re.compile(
-    r"(?<![a-z])(trien khai|phuong huong|nhiem vu (?:cong tac )?(?:trong tam )?"
-    r"(?=[0-9]|nam|quy|qui|thang)|ke hoach|de ra|chuong trinh cong tac|nhiem vu)(?![a-z])"
-)
 _DOC_BEFORE = re.compile(r"[a-zđ]{1,6}/[a-zđ0-9]{1,10}\s*,?\s*(?:ngay\s*)?$")
 
 
-@dataclass
-class PeriodChoice:
-    reviewed: FoundPeriod | None
-    planned: FoundPeriod | None
-    reviewed_in: int  # index of the view it came from
-
-
 def periods_in_view(
-    folded: str, start: int, end: int, found: list[FoundPeriod] | None = None
+    folded: str,
+    start: int,
+    end: int,
+    found: list[FoundPeriod] | None = None,
+    scan: TextScan | None = None,
 ) -> tuple[FoundPeriod | None, FoundPeriod | None]:
     """(reviewed, planned) in ``folded[start:end]``; ``found``: its periods, if known."""
     periods = list(find_periods(folded, start, end)) if found is None else found
     if not periods:
         return None, None
-    review = _REVIEW.search(folded, start, end)
-    review_at = review.start() if review else start
-    marker = _NEXT.search(folded, review.end() if review else start, end)
-    marker_at = marker.start() if marker else end
+    review = search_in(scan, "assessment", folded, start, end)
+    review_at = review.start if review else start
+    marker = search_in(scan, "next_marker", folded, review.end if review else start, end)
+    marker_at = marker.start if marker else end
     reviewed = [p for p in periods if review_at <= p.start < marker_at]
     planned = [p for p in periods if p.start >= marker_at]
     if not reviewed:
@@ -68,8 +63,7 @@ def fill_period_year(
         anchor = explicit_event_year or (published.year if published else None)
         if anchor:
             reviewed.end_year = anchor
-            reviewed.year = anchor
-            reviewed.key_suffix = f"{anchor - (span_length(reviewed) or 0)}-{anchor}"
+            reviewed.year = anchor - (span_length(reviewed) or 0)
             return True
         return False
     if planned is not None:
@@ -88,7 +82,7 @@ def fill_period_year(
         for year in (published.year, published.year - 1):
             reviewed.year = year
             bounds = period_bounds_for_key(reviewed.key() or "")
-            if bounds and bounds[1] - timedelta(days=75) <= published.date():
+            if bounds and bounds[1] - review_lead_time(reviewed.kind) <= published.date():
                 return True
         reviewed.year = None
     return False
@@ -102,6 +96,7 @@ class EventDate:
     start: int
     end: int
     warning: str | None = None
+    rule: str = "date.written"
 
 
 def pick_event_date(folded: str, ranges: list[tuple[int, int]]) -> FoundDate | None:
@@ -119,51 +114,101 @@ def pick_event_date(folded: str, ranges: list[tuple[int, int]]) -> FoundDate | N
     return None
 
 
-def _period_end(period: FoundPeriod | None) -> date | None:
+def _bounds(period: FoundPeriod | None) -> tuple[date, date] | None:
     if period is None or period.year is None:
         return None
-    bounds = period_bounds_for_key(period.key() or "")
-    return bounds[1] if bounds else None
+    return period_bounds_for_key(period.key() or "")
+
+
+def review_lead_time(kind: str) -> timedelta:
+    """How long before its period ends a review of it may be held."""
+    if kind.startswith("M"):
+        return tuning.REVIEW_LEAD_TIME["month"]
+    if kind.startswith("Q") or kind == "9M":
+        return tuning.REVIEW_LEAD_TIME["quarter"]
+    if kind in ("H1", "H2"):
+        return tuning.REVIEW_LEAD_TIME["half"]
+    if kind == "FY":
+        return tuning.REVIEW_LEAD_TIME["FY"]
+    return tuning.REVIEW_LEAD_TIME["span"]
+
+
+def in_review_window(when: date, period: FoundPeriod, bounds: tuple[date, date]) -> bool:
+    """Whether a meeting on ``when`` can review ``period`` (held from shortly before its
+    end to a few months after)."""
+    return bounds[1] - review_lead_time(period.kind) <= when <= bounds[1] + tuning.REVIEW_LAG
+
+
+def _yearless(
+    found: FoundDate, published: datetime | None, reviewed: FoundPeriod | None
+) -> int | None:
+    """The year of "sáng 13/12": from a reliable page date (the year before when the month
+    is later than the page's), checked against the reviewed period's window; else from the
+    period (a December review of year Y is in Y, a January one in Y + 1)."""
+    bounds = _bounds(reviewed)
+    candidates: list[int] = []
+    if published is not None:
+        year = published.year
+        if found.month > published.month + tuning.YEARLESS_MONTHS_AHEAD:
+            year -= 1
+        candidates.append(year)
+    if bounds is not None:
+        candidates += [bounds[1].year, bounds[1].year + 1]
+    elif reviewed is not None and reviewed.year is not None:
+        candidates.append(reviewed.end_year or reviewed.year)
+    if bounds is not None and reviewed is not None:
+        for year in candidates:
+            when = found.as_date(year)
+            if when is not None and in_review_window(when, reviewed, bounds):
+                return year
+    return candidates[0] if candidates else None
+
+
+def _check_written_year(
+    found: FoundDate,
+    when: date,
+    published: datetime | None,
+    reviewed: FoundPeriod,
+    bounds: tuple[date, date],
+) -> tuple[date, str | None]:
+    """A written year is kept, with a warning when it does not fit the reviewed period;
+    "Chiều ngày 12/01/2023" reviewing 2023 on a page of 17/01/2024 is read as 2024 only
+    when the page date confirms the next year (a typo of the year)."""
+    if when >= bounds[1] - review_lead_time(reviewed.kind):
+        return when, None
+    shifted = found.as_date(when.year + 1)
+    if (
+        shifted is not None
+        and published is not None
+        and shifted <= published.date() + tuning.PAGE_DATE_SLACK
+        and in_review_window(shifted, reviewed, bounds)
+    ):
+        return shifted, (
+            f"meeting dated {when.isoformat()} before the end of the period it reviews "
+            f"({reviewed.key()}); year read as {when.year + 1}"
+        )
+    return when, (
+        f"meeting dated {when.isoformat()} does not fit the period it reviews "
+        f"({reviewed.key()}); kept as written"
+    )
 
 
 def resolve_event_date(
     found: FoundDate, published: datetime | None, reviewed: FoundPeriod | None
 ) -> EventDate | None:
-    period_end = _period_end(reviewed)
-    inferred = False
-    year = found.year
+    bounds = _bounds(reviewed)
+    inferred = found.year is None
+    year = _yearless(found, published, reviewed) if inferred else found.year
     warning = None
-    if year is None:
-        inferred = True
-        if published is not None:
-            year = published.year
-            if found.month > published.month + 1:
-                year -= 1
-        elif reviewed is not None and reviewed.year is not None and period_end is None:
-            year = reviewed.end_year or reviewed.year
-        elif period_end is not None:
-            year = period_end.year
-            candidate = found.as_date(year)
-            if candidate and candidate < period_end - timedelta(days=75):
-                year += 1
     if year is None:
         return None
     when = found.as_date(year)
     if when is None:
         return None
-    if not inferred and period_end is not None and when < period_end - timedelta(days=75):
-        shifted = found.as_date(year + 1)
-        fits_page = published is None or (
-            shifted is not None and shifted <= published.date() + timedelta(days=2)
-        )
-        if shifted and shifted >= period_end - timedelta(days=75) and fits_page:
-            warning = (
-                f"meeting dated {when.isoformat()} before the end of the period it "
-                f"reviews ({reviewed.key() if reviewed else '?'}); year read as "
-                f"{year + 1}"
-            )
-            when, year = shifted, year + 1
-    if published is not None and when > published.date() + timedelta(days=2):
+    slack = tuning.PAGE_DATE_SLACK
+    if not inferred and bounds is not None and reviewed is not None:
+        when, warning = _check_written_year(found, when, published, reviewed, bounds)
+    if published is not None and when > published.date() + slack:
         warning = warning or (
             f"meeting date {when.isoformat()} is after the page date {published.date().isoformat()}"
         )
@@ -172,4 +217,75 @@ def resolve_event_date(
         if found.day
         else (f"{when.year:04d}-{when.month:02d}-??")
     )
-    return EventDate(value, inferred, found.part_of_day, found.start, found.end, warning)
+    rule = "date.year_from_page_or_period" if inferred else "date.written"
+    return EventDate(value, inferred, found.part_of_day, found.start, found.end, warning, rule)
+
+
+def relative_event_date(
+    folded: str, norm: str, ranges: list[tuple[int, int]], published: datetime | None
+) -> EventDate | None:
+    """ "Sáng nay, …", "Chiều hôm qua, …": the page's own date (the day before), only when
+    the page date is reliable (it has a day)."""
+    if published is None:
+        return None
+    for start, end in ranges:
+        hit = group("relative_day").search(folded, start, end, norm)
+        if hit is None:
+            continue
+        when = published.date() - (timedelta(days=1) if hit.entry == "yesterday" else timedelta())
+        part = folded[hit.start : hit.end].split()[0]
+        part_of_day = part if part in ("sang", "chieu", "toi", "trua") else None
+        return EventDate(when.isoformat(), True, part_of_day, hit.start, hit.end, rule=hit.rule)
+    return None
+
+
+# The folded body, its periods (one scan) and where that scan ended.
+BodyPeriods = tuple[str, list[FoundPeriod], int]
+
+
+def _known_periods(view: TextView, body_periods: BodyPeriods) -> list[FoundPeriod] | None:
+    """The periods of a view of the article body, from the one scan of the whole body."""
+    folded, periods, end = body_periods
+    if view.folded is not folded or view.end > end:
+        return None
+    return periods_within(periods, folded, view.start, view.end)
+
+
+def reviewed_periods(
+    primary: TextView,
+    ordered: list[TextView],
+    body_periods: BodyPeriods,
+    published: datetime | None,
+    scan: TextScan | None = None,
+) -> tuple[FoundPeriod | None, FoundPeriod | None, bool, TextView | None]:
+    """(reviewed, planned, year inferred, the view the reviewed period was read in): from
+    the announcing view first, then the headline, the lead and the slug, else the body's
+    first period."""
+    reviewed = planned = None
+    source: TextView | None = None
+    for view in [primary, *ordered]:
+        reviewed, planned = periods_in_view(
+            view.folded, view.start, view.end, _known_periods(view, body_periods), scan
+        )
+        if reviewed:
+            source = view
+            break
+    if reviewed is None and body_periods[1]:
+        reviewed = body_periods[1][0].copy()
+    if reviewed is None:
+        return None, planned, False, None
+    elsewhere: list[FoundPeriod] = []
+    if reviewed.year is None:  # only then is a same-kind mention elsewhere needed
+        for view in ordered:
+            found = _known_periods(view, body_periods)
+            elsewhere += find_periods(view.folded, view.start, view.end) if found is None else found
+        elsewhere += body_periods[1]
+    inferred = fill_period_year(reviewed, planned, elsewhere, published, None)
+    if planned is not None and planned.year is None and reviewed.year is not None:
+        planned.year = reviewed.year + (
+            1
+            if planned.kind == "FY"
+            or (reviewed.kind in ("FY", "Q4", "H2") and planned.kind in ("Q1", "H1"))
+            else 0
+        )
+    return reviewed, planned, inferred, source

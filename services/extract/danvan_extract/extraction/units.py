@@ -13,19 +13,33 @@ import re
 from dataclasses import dataclass
 
 from . import places
+from .scan import LETTER, after_boundary
 
+# No leading look-behind: ``scan.after_boundary`` checks the character before a match, so
+# ``re`` can skip ahead to the alternatives' first letters in C.
 _BODY = re.compile(
-    r"(?<![a-z])(?:"
+    # Every alternative starts with one of these letters: the lookahead rejects most
+    # positions at once (alternatives that open with a group defeat re's prefix scan).
+    r"(?=[bhtkumxpdq])(?:"
     r"(?P<central>ban dan van (?:trung uong|tw|tu)(?![a-z])"
     r"|hoi dong cong tac quan chung (?:trung uong|tw|tu)(?![a-z])"
     r"|ban can su dang chinh phu|ban bi thu(?! [a-z]{2})|bo chinh tri)"
     r"|(?:(?:ban dan van|ban thuong vu|thuong truc|ban chap hanh|ban tuyen giao va dan van)\s+)?"
     r"(?P<party>tinh uy|thanh uy|huyen uy|quan uy|thi uy"
-    r"|dang uy\s+(?:xa|phuong|thi tran))(?![a-z])"
+    r"|dang uy\s+(?:xa|phuong|thi tran|dac khu))(?![a-z])"
     r"|(?P<bloc>khoi dan van\s+(?:cac\s+)?(?:xa|phuong|thi tran))(?![a-z])"
     r"|(?P<front>(?:uy ban\s+|ub\s*)?(?:mat tran to quoc|mttq|mat tran)(?:\s*viet nam|\s*vn)?"
     r"\s+(?:xa|phuong|thi tran))(?![a-z])"
-    r"|(?P<commune>(?:uy ban nhan dan |ubnd )?(?:xa|phuong|thi tran)(?:\s+diem)?)(?=\s+[a-z])"
+    r"|(?P<commune>(?:uy ban nhan dan |ubnd )?(?:xa|phuong|thi tran|dac khu)(?:\s+diem)?)"
+    r"(?=\s+[a-z0-9])"
+    # A unit named by its type word, as holder ("Ban chỉ đạo … huyện Anh Sơn tổ chức",
+    # "huyện Văn Lâm tổ chức"): kept only with a name the gazetteer knows.
+    r"|(?P<typed_district>huyen|quan|thi xa)(?=\s+[a-z0-9])"
+    r"|(?P<typed_city>thanh pho|tp\.?)(?=\s*[a-z])"
+    r"|(?P<typed_province>tinh)(?=\s+[a-z])"
+    # "Khối Dân vận Đảng ủy", "Đảng ủy" alone: a commune's committee when the context says so.
+    r"|(?P<party_bare>dang uy)(?!\s+(?:khoi|quan su|cong an|bien phong|vien|tinh|huyen"
+    r"|xa|phuong|thi tran|dac khu|trung uong|tu|tw|cac|co quan|doanh nghiep|ngoai)(?![a-z]))"
     r"|(?P<bdv>ban dan van)(?!\s+(?:tinh|thanh|huyen|quan|thi|dang|trung|tw|tu|cac|khoi))"
     r")"
 )
@@ -53,17 +67,6 @@ _FILLER = re.compile(
     r"\s*(?:tp\.|tx\.|(?:tinh|thanh pho|tp|huyen|quan|thi xa|tx|xa|phuong|thi tran)(?![a-z0-9]))?"
     r"\s*"
 )
-CENTRAL_CITY_KEYS = {
-    "ha noi",
-    "ho chi minh",
-    "hai phong",
-    "da nang",
-    "can tho",
-    "tphcm",
-    "tp hcm",
-    "hcm",
-    "sai gon",
-}
 
 
 @dataclass
@@ -79,6 +82,7 @@ class BodyMention:
     name_codes: tuple[str, ...] = ()
     name_end: int | None = None
     level_hint: str | None = None
+    typed: bool = False  # a unit named by its type word ("huyện X"), not a Party body
 
 
 def _commune_kind(words: str) -> str:
@@ -86,23 +90,28 @@ def _commune_kind(words: str) -> str:
         return "phuong"
     if "thi tran" in words:
         return "thi_tran"
+    if "dac khu" in words:
+        return "dac_khu"
     return "xa"
 
 
-_NAME_WORD = re.compile(r"[A-ZĐÀ-Ỹ0-9][^\s,.;:()\"“”–-]*")
+_NAME_WORD = re.compile(r"[^\W_][^\s,.;:()\"“”–-]*")
 
 
-def _capitalised_name(norm: str, position: int, max_words: int = 4) -> tuple[int, int] | None:
+def capitalised_name(norm: str, position: int, max_words: int = 4) -> tuple[int, int] | None:
     """Capitalised words starting at ``position`` (a name the gazetteer may not know)."""
     cursor = position
     end = position
     words = 0
     while words < max_words:
         match = _NAME_WORD.match(norm, cursor)
-        if not match:
+        # A name's words are capitalised ("Tân Hòa", "Phường 14"); "đã" ends it.
+        if not match or not (match.group(0)[0].isupper() or match.group(0)[0].isdigit()):
             break
         end = match.end()
         words += 1
+        if match.group(0).isdigit():  # a numbered unit's name is its number
+            break
         if end < len(norm) and norm[end] == " ":
             cursor = end + 1
         else:
@@ -116,7 +125,7 @@ def find_bodies(
     """Every body mention in the range, with its level and following name."""
     end = len(folded) if end is None else end
     mentions: list[BodyMention] = []
-    for match in _BODY.finditer(folded, start, end):
+    for match in after_boundary(_BODY, folded, LETTER, start, end):
         group = match.lastgroup or ""
         words = match.group(group)
         mention = BodyMention(match.start(), match.end(), "", words)
@@ -130,13 +139,28 @@ def find_bodies(
                 mention.kind = "district" if words in _LEVEL_OF_PARTY else "commune"
         elif group in ("bloc", "front", "commune"):
             mention.kind = "commune"
+        elif group == "typed_district":
+            mention.kind, name_start = "district", _skip_spaces(folded, match.end())
+        elif group == "typed_city":
+            mention.kind, name_start = "city", _skip_spaces(folded, match.end())
+        elif group == "typed_province":
+            mention.kind, name_start = "province", _skip_spaces(folded, match.end())
+        elif group == "party_bare":
+            mention.kind = "party_bare"
         else:
             mention.kind = "bare"
+        mention.typed = group.startswith("typed_") or group == "commune"
         _attach_name(mention, norm, folded, name_start)
-        if group == "commune" and not mention.name:
+        if mention.typed and not mention.name:
             continue
         mentions.append(mention)
     return mentions
+
+
+def _skip_spaces(folded: str, position: int) -> int:
+    while position < len(folded) and folded[position] == " ":
+        position += 1
+    return position
 
 
 def _attach_name(mention: BodyMention, norm: str, folded: str, position: int) -> None:
@@ -170,7 +194,7 @@ def _attach_name(mention: BodyMention, norm: str, folded: str, position: int) ->
         mention.name_end = hit.end
         return
     if mention.kind == "commune":
-        span = _capitalised_name(norm, position, 3)
+        span = capitalised_name(norm, position, 3)
         if span:
             mention.name = norm[span[0] : span[1]]
             mention.name_key = places.canon_key(mention.name)
@@ -194,42 +218,54 @@ def _numbered_district(folded: str, mention: BodyMention, position: int) -> plac
     return places.NameHit(position, number.end(), number.group(0), codes) if codes else None
 
 
+def _before(folded: str, mention: BodyMention) -> str:
+    """Up to 45 characters before the mention, within its line."""
+    window = folded[max(0, mention.start - 45) : mention.start]
+    return window[window.rfind("\n") + 1 :]
+
+
 def is_venue(folded: str, mention: BodyMention) -> bool:
     """True when the body is where the meeting took place ("tại Huyện ủy …")."""
-    return bool(_AT_PLACE.search(folded[max(0, mention.start - 45) : mention.start]))
+    return bool(_AT_PLACE.search(_before(folded, mention)))
+
+
+# "Quyết định 290-QĐ/TW … của Bộ Chính trị", "Kỷ niệm chương … của Ban Dân vận Trung ương":
+# the body that issued a document or gave an award, not one that held a meeting.
+_ISSUED_BY = re.compile(
+    r"(?:\d+\s*[-/]\s*[a-z]{1,5}\s*/\s*[a-z]{1,6}|nghi quyet|chi thi|ket luan|quyet dinh"
+    r"|quy dinh|huong dan|ky niem chuong|bang khen|giay khen|co thi dua)[^.;:]{0,70}cua\s+$"
+)
+
+
+def is_issuer(folded: str, mention: BodyMention) -> bool:
+    """True when the body issued a document or an award named just before it."""
+    window = folded[max(0, mention.start - 110) : mention.start]
+    return bool(_ISSUED_BY.search(window[window.rfind("\n") + 1 :]))
 
 
 def is_office_of_person(folded: str, mention: BodyMention) -> bool:
     """True when the body is part of someone's title or a venue ("tại Huyện ủy")."""
-    if is_venue(folded, mention):
+    if is_venue(folded, mention) or is_issuer(folded, mention):
         return True
-    before = folded[max(0, mention.start - 45) : mention.start]
-    return bool(_TITLE_BEFORE.search(before[-22:]))
+    return bool(_TITLE_BEFORE.search(_before(folded, mention)[-22:]))
 
 
-def level_of(mention: BodyMention, city_is_central: bool | None) -> str | None:
-    """The meeting level a holder body implies."""
-    if mention.kind == "central":
-        return "central"
-    if mention.kind == "province":
-        return "province"
-    if mention.kind in ("district", "commune"):
-        return mention.kind
-    if mention.kind in ("city", "bare"):
-        if mention.level_hint == "province" or (mention.name_key in CENTRAL_CITY_KEYS):
-            return "province"
-        if mention.level_hint == "district":
-            return "district"
-        if city_is_central is None:
-            return None
-        if mention.kind == "bare" and not city_is_central:
-            return None
-        return "province" if city_is_central else "district"
-    return None
+_TYPE_WORD_KIND = {
+    "huyen": "huyen",
+    "quan": "quan",
+    "thi xa": "thi_xa",
+    "thanh pho": "thanh_pho",
+    "tp": "thanh_pho",
+    "tp.": "thanh_pho",
+}
 
 
-def district_kind(body: str) -> str | None:
-    return _DISTRICT_KIND.get(body)
+def district_kind(body: str, *, typed: bool = False) -> str | None:
+    """The district kind a body names: "Huyện ủy" (or the type word "huyện") → huyen."""
+    if typed:
+        return _TYPE_WORD_KIND.get(body)
+    words = body.split()
+    return _DISTRICT_KIND.get(" ".join(words[-2:])) if len(words) >= 2 else None
 
 
 def commune_kind(body: str) -> str:

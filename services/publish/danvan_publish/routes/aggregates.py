@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import TypeAdapter
 
-from danvan_publish import labels, provinces, repository, service
+from danvan_publish import labels, provinces, reader, repository
 from danvan_publish.deps import BaseUrlDep, SessionDep
 from danvan_publish.http_cache import conditional_response, make_etag
 from danvan_publish.opml import feed_periods
@@ -40,16 +40,16 @@ def _responses(model: object) -> dict[int | str, dict[str, object]]:
     summary="Counts by level and meeting type, units, chairs, campaigns, documents",
 )
 def get_aggregate(request: Request, session: SessionDep, province: str, period: str) -> Response:
-    scope = service.resolve_scope(province)
-    start, end = service.resolve_period(period)
+    scope = reader.resolve_scope(province)
+    start, end = reader.resolve_period(period)
     version, last_modified = repository.feed_version(session.connection(), scope.slug)
     etag = make_etag("aggregate", get_settings().database_url, version, scope.slug, period)
 
     def build() -> tuple[bytes, str]:
-        result = service.aggregate(session, FeedQuery(scope.slug, start, end), scope, period)
+        result = reader.aggregate(session, FeedQuery(scope.slug, start, end), scope, period)
         return result.model_dump_json().encode(), JSON
 
-    return conditional_response(request, etag, last_modified, build, service.render_cache)
+    return conditional_response(request, etag, last_modified, build)
 
 
 @router.get(
@@ -90,7 +90,7 @@ def list_provinces(
             )
         return TypeAdapter(list[ProvinceListing]).dump_json(listing), JSON
 
-    return conditional_response(request, etag, last_modified, build, service.render_cache)
+    return conditional_response(request, etag, last_modified, build)
 
 
 @router.get(
@@ -129,4 +129,4 @@ def list_periods(request: Request, session: SessionDep) -> Response:
             )
         return TypeAdapter(list[PeriodListing]).dump_json(listing), JSON
 
-    return conditional_response(request, etag, last_modified, build, service.render_cache)
+    return conditional_response(request, etag, last_modified, build)

@@ -12,11 +12,12 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request, Response
 
-from danvan_publish import labels, repository, service
+from danvan_publish import labels, reader, repository
 from danvan_publish.deps import BaseUrlDep, SessionDep
-from danvan_publish.feeds import MEDIA_TYPES, RENDERERS, FeedDocument
+from danvan_publish.errors import UnknownFeedFormat
 from danvan_publish.http_cache import conditional_response, make_etag
 from danvan_publish.opml import render_opml
+from danvan_publish.renderers import MEDIA_TYPES, RENDERERS, FeedDocument
 from danvan_publish.repository import FeedQuery
 from danvan_shared.db import get_engine
 from danvan_shared.http import PROBLEM_RESPONSES, ProblemError
@@ -56,12 +57,12 @@ def get_feed(
     duplicates: Annotated[bool, Query(description="false: one item per meeting")] = True,
     after: Annotated[str | None, Query(max_length=200, description="next-page cursor")] = None,
     before: Annotated[str | None, Query(max_length=200, description="previous-page cursor")] = None,
-    limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE_SIZE)] = service.PAGE_SIZE,
+    limit: Annotated[int, Query(ge=1, le=reader.MAX_PAGE_SIZE)] = reader.PAGE_SIZE,
 ) -> Response:
     if fmt not in RENDERERS:
-        raise ProblemError(404, f"Feeds come as .rss, .atom or .json, not .{fmt}.")
-    scope = service.resolve_scope(province)
-    start, end = service.resolve_period(period)
+        raise UnknownFeedFormat(f"Feeds come as .rss, .atom or .json, not .{fmt}.")
+    scope = reader.resolve_scope(province)
+    start, end = reader.resolve_period(period)
     if after and before:
         raise ProblemError(400, "Give either 'after' or 'before', not both.")
     query = FeedQuery(
@@ -74,7 +75,7 @@ def get_feed(
             ("meeting_type", meeting_type),
             ("campaign", campaign),
             ("duplicates", None if duplicates else "false"),
-            ("limit", None if limit == service.PAGE_SIZE else str(limit)),
+            ("limit", None if limit == reader.PAGE_SIZE else str(limit)),
         )
         if value
     }
@@ -103,7 +104,7 @@ def get_feed(
         )
 
         def build() -> tuple[bytes, str]:
-            page = service.feed_page(
+            page = reader.feed_page(
                 connection, query, fmt, base_url, after=after, before=before, limit=limit
             )
             title = labels.period_label(period)
@@ -126,7 +127,7 @@ def get_feed(
             )
             return RENDERERS[fmt](document), MEDIA_TYPES[fmt]
 
-        return conditional_response(request, etag, last_modified, build, service.render_cache)
+        return conditional_response(request, etag, last_modified, build)
 
 
 @router.get(
@@ -146,4 +147,4 @@ def get_opml(request: Request, session: SessionDep, base_url: BaseUrlDep) -> Res
         counts = repository.counts_by_feed_and_period(session)
         return render_opml(counts, base_url, last_modified), "text/x-opml; charset=utf-8"
 
-    return conditional_response(request, etag, last_modified, build, service.render_cache)
+    return conditional_response(request, etag, last_modified, build)

@@ -1,0 +1,1 @@
+"""The ingest API's routers: submitting and following reports, and the operator endpoints."""
