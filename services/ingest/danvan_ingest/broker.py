@@ -22,7 +22,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 import redis
@@ -48,6 +48,9 @@ POOL_WAIT_SECONDS = 2.0
 SEND_TIMEOUT_SECONDS = 2.0
 PING_TIMEOUT_SECONDS = 0.5
 WORKERS_CACHE_SECONDS = 5.0
+# A worker whose every slot runs a task answers a ping late, or not within its bound:
+# one missed ping does not make it gone. Silent this long, it is.
+WORKER_FORGET_SECONDS = 60.0
 
 
 @lru_cache(maxsize=4)
@@ -168,29 +171,52 @@ def broker_problem() -> str | None:
 
 
 class WorkerInspection:
-    """The names of the workers answering a ping, cached, with one ping in flight.
+    """The names of the workers that answered a ping lately, with one ping in flight.
 
     Callers arriving while a ping runs wait for it (at most the ping's own bound)
-    and share its answer instead of each sending one more broadcast.
+    and share its answer instead of each sending one more broadcast. A worker stays
+    listed until it has missed pings for ``forget_after`` seconds, since a busy
+    worker may miss one (the pool's children are niced, the control thread is not,
+    but under a full load a reply can still come after the bound).
     """
 
-    def __init__(self, broker_url: str, max_age: float = WORKERS_CACHE_SECONDS) -> None:
+    def __init__(
+        self,
+        broker_url: str,
+        max_age: float = WORKERS_CACHE_SECONDS,
+        forget_after: float = WORKER_FORGET_SECONDS,
+        ping: Callable[[str, float], list[str] | None] | None = None,
+    ) -> None:
         self.broker_url = broker_url
+        self._ping = ping or _ping_workers
         self.max_age = max_age
+        self.forget_after = forget_after
         self._lock = threading.Lock()
         self._checked_at = float("-inf")
-        self._workers: list[str] | None = None
+        self._last_seen: dict[str, float] = {}
+        self._broker_answered = False
 
     def live_workers(self) -> list[str] | None:
         """Worker names, or None if the broker does not answer."""
         if not self._fresh() and self._lock.acquire(timeout=PING_TIMEOUT_SECONDS + 4):
             try:
                 if not self._fresh():
-                    self._workers = _ping_workers(self.broker_url, PING_TIMEOUT_SECONDS)
-                    self._checked_at = time.monotonic()
+                    self._record(self._ping(self.broker_url, PING_TIMEOUT_SECONDS))
             finally:
                 self._lock.release()
-        return self._workers
+        if not self._broker_answered:
+            return None
+        now = time.monotonic()
+        return sorted(
+            name for name, seen in self._last_seen.items() if now - seen < self.forget_after
+        )
+
+    def _record(self, replies: list[str] | None) -> None:
+        now = time.monotonic()
+        self._checked_at = now
+        self._broker_answered = replies is not None
+        for name in replies or ():
+            self._last_seen[name] = now
 
     def _fresh(self) -> bool:
         return time.monotonic() - self._checked_at < self.max_age
