@@ -152,9 +152,16 @@ def test_post_to_feed_entry_in_all_three_formats(pipeline: Processes) -> None:
 @pytest.mark.timeout(900)
 def test_sigkilled_worker_loses_and_duplicates_nothing(pipeline: Processes) -> None:
     from danvan_ingest.app import create_app as create_ingest
+    from danvan_shared.models import FeedEntry  # the publish read model
+
+    def indexed_reports() -> int:
+        with Session(get_engine()) as session:
+            return int(session.exec(select(func.count(func.distinct(FeedEntry.report_id)))).one())
 
     count = 500
-    with TestClient(create_ingest()) as ingest:  # its relay thread runs, as in production
+    # Ingest's relay thread runs until every report is indexed, as in production: a
+    # worker killed between its commit and its send leaves events only the relay re-sends.
+    with TestClient(create_ingest()) as ingest:
         lines = "\n".join(
             json.dumps({"text": report_text(n) + f" (bản tin {n})"}) for n in range(count)
         )
@@ -179,18 +186,12 @@ def test_sigkilled_worker_loses_and_duplicates_nothing(pipeline: Processes) -> N
             stall=60,
             message=f"all {count} extracted",
         )
+        wait_for_progress(indexed_reports, count, stall=60, message="every report indexed")
 
     with Session(get_engine()) as session:
         # Every report is extracted and extractions are unique per report and version,
         # so this count means exactly one extraction per report.
         assert session.exec(select(func.count()).select_from(ExtractionRecord)).one() == count
-    from danvan_shared.models import FeedEntry  # the publish read model
-
-    def indexed_reports() -> int:
-        with Session(get_engine()) as session:
-            return int(session.exec(select(func.count(func.distinct(FeedEntry.report_id)))).one())
-
-    wait_for_progress(indexed_reports, count, stall=60, message="every report indexed")
     with Session(get_engine()) as session:
         duplicates = session.exec(
             select(FeedEntry.report_id, FeedEntry.feed, func.count())
