@@ -186,6 +186,27 @@ def read_url(url: str | None, host_provinces: Mapping[str, str] | None = None) -
     places.slug_text = _NOT_SLUG.sub(" ", canon_key(path)).strip()
     if gazetteer() is None:
         return places
+    # A province portal's district sub-site: "dongnai.dcs.vn/bienhoa/chitiet/…".
+    first_segment = _NOT_SLUG.sub("", (parts.path.strip("/").split("/") or [""])[0].lower())
+    table = (
+        tuple(sorted((str(k), str(v)) for k, v in host_provinces.items())) if host_provinces else ()
+    )
+    places.province_code, places.district_code, places.commune_code = _host_places(
+        host, first_segment, table
+    )
+    _read_slug_unit(places)
+    return places
+
+
+# Keyed by what decides it: an outlet sends many reports from one host, and the label
+# lookups (every province key tried against every label) cost more than the rest of it.
+@lru_cache(maxsize=4096)
+def _host_places(
+    host: str, first_segment: str, table: tuple[tuple[str, str], ...]
+) -> tuple[str | None, str | None, str | None]:
+    """(province, district, commune) codes a host (and a portal's first segment) names."""
+    places = UrlPlaces()
+    host_provinces = dict(table)
     labels = [label for label in host.split(".") if label and label not in _IGNORED_LABELS]
     province_keys = _nospace_province_keys()
     province_at = None
@@ -201,14 +222,11 @@ def read_url(url: str | None, host_provinces: Mapping[str, str] | None = None) -
                 places.province_code, province_at = code, index
                 break
     below = labels[:province_at] if province_at is not None else labels
-    # A province portal's district sub-site: "dongnai.dcs.vn/bienhoa/chitiet/…".
-    first_segment = _NOT_SLUG.sub("", (parts.path.strip("/").split("/") or [""])[0].lower())
     if places.province_code and not below and first_segment:
         below = [first_segment]
     if below:
         _read_units(places, below)
-    _read_slug_unit(places)
-    return places
+    return places.province_code, places.district_code, places.commune_code
 
 
 _LABEL_PREFIXES = ("tp", "tx", "huyen", "quan", "thixa", "thanhpho", "ubnd")
