@@ -196,6 +196,9 @@ class SyncClient:
 
         self._loop = asyncio.new_event_loop()
         self._client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL)
+        # ASGITransport sends no lifespan events: run the app's start-up as a server does.
+        self._lifespan = app.router.lifespan_context(app)
+        self._loop.run_until_complete(self._lifespan.__aenter__())
 
     def get(self, url: str, headers: dict[str, str] | None = None) -> Any:
         return self._loop.run_until_complete(self._client.get(url, headers=headers))
@@ -219,6 +222,7 @@ class SyncClient:
 
     def close(self) -> None:
         self._loop.run_until_complete(self._client.aclose())
+        self._loop.run_until_complete(self._lifespan.__aexit__(None, None, None))
         self._loop.close()
 
 

@@ -143,6 +143,11 @@ def parse_args() -> argparse.Namespace:
         "--requests", type=int, default=200, help="per query (default: %(default)s)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument(
+        "--skip-load",
+        action="store_true",
+        help="with --database-url: measure what an earlier --keep run loaded there",
+    )
     parser.add_argument("--seed", type=int, default=13)
     return parser.parse_args()
 
@@ -304,10 +309,13 @@ def main() -> None:
 
     upgrade_database(url)
     try:
-        begin = time.perf_counter()
-        load(url, args.reports, random.Random(args.seed))
-        took = time.perf_counter() - begin
-        print(f"database: {url}\n{args.reports:,} reports loaded in {took:.0f} s")
+        if args.skip_load and not scratch:
+            print(f"database: {url} (loaded before)")
+        else:
+            begin = time.perf_counter()
+            load(url, args.reports, random.Random(args.seed))
+            took = time.perf_counter() - begin
+            print(f"database: {url}\n{args.reports:,} reports loaded in {took:.0f} s")
         print(f"mode: in process, sequential, render cache OFF, {args.requests} requests per line")
         print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         http_cache.render_cache.enabled = False

@@ -181,6 +181,32 @@ def test_national_coverage_lists_the_provinces(
     coverage = client.get("/v1/coverage/national/2024").json()
     assert coverage["units_total"] == 63 and coverage["level"] == "province"
     assert [u["code"] for u in coverage["units"] if u["status"] == "reported"] == ["08"]
+    # each province row opens that province's own coverage of the period
+    by_code = {u["code"]: u for u in coverage["units"]}
+    assert by_code["08"]["coverage_url"].endswith("/coverage/tuyen-quang/2024")
+    page = client.get("/coverage/national/2024").text
+    assert "/coverage/tuyen-quang/2024" in re.findall(r'href="([^"]+)"', page)
+
+
+def test_a_unit_with_many_reports_shows_its_first_ones_and_their_count(
+    store_report: StoreReport, client: TestClient
+) -> None:
+    many = [
+        _review(store_report, _district("Sơn Dương", "076"), day=f"2024-07-{day:02d}")
+        for day in range(1, 14)
+    ]
+    full = client.get("/v1/coverage/tuyen-quang/2024-H1").json()
+    [son_duong] = [u for u in full["units"] if u["code"] == "076"]
+    assert son_duong["report_count"] == 13
+    assert [r["report_id"] for r in son_duong["reports"]] == many  # first arrived first
+    capped = client.get("/v1/coverage/tuyen-quang/2024-H1", params={"reports_per_unit": 2}).json()
+    [son_duong] = [u for u in capped["units"] if u["code"] == "076"]
+    assert son_duong["report_count"] == 13
+    assert [r["report_id"] for r in son_duong["reports"]] == many[:2]
+    page = client.get("/coverage/tuyen-quang/2024-H1").text
+    assert "+3 bản tin" in page  # the page links the first ten
+    bad = client.get("/v1/coverage/tuyen-quang/2024-H1", params={"reports_per_unit": -1})
+    assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
 
 
 def test_a_dashboard_cell_opens_the_coverage_page(

@@ -7,6 +7,7 @@ from typing import Any
 from celery.signals import worker_init
 
 from danvan_shared.celery_app import create_celery
+from danvan_shared.memory import freeze_loaded_objects
 
 celery_app = create_celery(
     "danvan-extract", include=["danvan_extract.tasks", "danvan_extract.batch_tasks"]
@@ -23,3 +24,4 @@ def _load_rules(**_kwargs: Any) -> None:
     places.province_index()
     places.district_index()
     lexicon.group_names()
+    freeze_loaded_objects("extract worker")  # before the pool forks: children inherit it

@@ -20,6 +20,7 @@ from danvan_shared.http import (
     install_trusted_hosts,
 )
 from danvan_shared.http_metrics import instrument_app
+from danvan_shared.memory import freeze_loaded_objects
 from danvan_shared.metrics import QueueLengthCollector, ReportStatusCollector
 from danvan_shared.settings import Settings, get_settings
 
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
             _redacted(settings.database_url),
             _redacted(settings.effective_broker_url),
         )
+        freeze_loaded_objects("ingest")
         try:
             yield
         finally:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -15,6 +17,7 @@ from danvan_publish.routes import exports as export_routes
 from danvan_publish.routes import search as search_routes
 from danvan_publish.routes import websub as websub_routes
 from danvan_publish.websub import LinkHeaders
+from danvan_shared.gazetteer import get_gazetteer
 from danvan_shared.http import (
     BodySizeLimitMiddleware,
     docs_urls,
@@ -23,9 +26,17 @@ from danvan_shared.http import (
     install_trusted_hosts,
 )
 from danvan_shared.http_metrics import instrument_app
+from danvan_shared.memory import freeze_loaded_objects
 from danvan_shared.settings import get_settings
 
 STATIC_DIR = Path(__file__).parent / "static"
+
+
+@asynccontextmanager
+async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    get_gazetteer()  # the pages and coverage need it: loaded before the first request
+    freeze_loaded_objects("publish")
+    yield
 
 
 def create_app() -> FastAPI:
@@ -35,6 +46,7 @@ def create_app() -> FastAPI:
         summary="Feeds (RSS, Atom, JSON Feed), aggregates and pages of reports on "
         "công tác dân vận review meetings, per province and period.",
         version="1.0.0",
+        lifespan=lifespan,
         **docs_urls(settings),
     )
     install_problem_handlers(app)

@@ -137,7 +137,9 @@ def _moment(value: datetime) -> datetime:
 
 
 def _covered(document: Any, base_url: str) -> CoveredReport:
-    return CoveredReport(
+    # Typed columns of our own table: built without validation (a national coverage
+    # holds thousands, and validating each took a quarter of the page's time).
+    return CoveredReport.model_construct(
         report_id=str(document.report_id),
         report_url=f"{base_url}/reports/{document.report_id}",
         title=document.title,
@@ -145,6 +147,14 @@ def _covered(document: Any, base_url: str) -> CoveredReport:
         published_at=_moment(document.published_at),
         first_seen_at=_moment(document.created_at),
     )
+
+
+def _drilldown(found: Frame, unit: ExpectedUnit, period_key: str, base_url: str) -> str | None:
+    """A province's own coverage page, for the rows of the national one."""
+    if found.level != "province":
+        return None
+    province = provinces.scope_by_code(found.boundary, unit.code)
+    return f"{base_url}/coverage/{province.slug}/{period_key}" if province else None
 
 
 def today() -> date:
@@ -159,7 +169,10 @@ def coverage(
     *,
     as_of: date,
     base_url: str,
+    reports_per_unit: int | None = None,
 ) -> Coverage:
+    """Every unit of the level below ``scope`` for ``period_key``; each unit lists its
+    reports, or its first ``reports_per_unit`` of them."""
     found = frame(scope.slug, period_end)
     documents = documents_repository.documents_at_level(
         session,
@@ -197,7 +210,9 @@ def coverage(
                 late=not held and state == "passed",
                 meeting_date=min(dates) if dates else None,
                 first_reported_at=min(_moment(d.created_at) for d in held) if held else None,
-                reports=[_covered(d, base_url) for d in held],
+                report_count=len(held),
+                reports=[_covered(d, base_url) for d in held[:reports_per_unit]],
+                coverage_url=_drilldown(found, unit, period_key, base_url),
             )
         )
     reported = sum(1 for unit in units if unit.status == "reported")

@@ -25,7 +25,16 @@ class UnitCoverage(BaseModel):
     late: bool = Field(description="Not seen, and the usual window for this review has closed")
     meeting_date: date | None = Field(description="Date of its (earliest) reported meeting")
     first_reported_at: datetime | None = Field(description="When its first report arrived here")
-    reports: list[CoveredReport]
+    report_count: int = Field(description="How many reports name it (``reports`` may list fewer)")
+    reports: list[CoveredReport] = Field(
+        description="Its reports, first arrived first: all of them, or the first "
+        "``reports_per_unit`` when asked"
+    )
+    coverage_url: str | None = Field(
+        default=None,
+        description="The unit's own coverage of the period, one level down (national: each "
+        "province's)",
+    )
 
 
 class UnplacedReport(CoveredReport):

@@ -57,6 +57,16 @@ def old_scope_by_code(code: str) -> FeedScope | None:
     return None
 
 
+@lru_cache(maxsize=1)
+def _scopes_by_code() -> dict[tuple[str, str], FeedScope]:
+    return {(item.boundary, item.code): item for item in all_scopes().values() if item.code}
+
+
+def scope_by_code(boundary: str, code: str) -> FeedScope | None:
+    """The province of ``code`` in the set ``boundary`` ("old" or "2025")."""
+    return _scopes_by_code().get((boundary, code))
+
+
 def new_scope_for_old_code(code: str) -> FeedScope | None:
     """The post-2025 province that absorbed the pre-2025 province ``code``."""
     try:

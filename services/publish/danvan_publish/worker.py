@@ -12,9 +12,11 @@ import logging
 import threading
 from typing import Any
 
-from celery.signals import worker_ready
+from celery.signals import worker_init, worker_ready
 
 from danvan_shared.celery_app import create_celery
+from danvan_shared.gazetteer import get_gazetteer
+from danvan_shared.memory import freeze_loaded_objects
 
 celery_app = create_celery(
     "danvan-publish", include=["danvan_publish.tasks", "danvan_publish.websub_tasks"]
@@ -34,6 +36,13 @@ def _backfill_items() -> None:
         return
     if rendered:
         logger.info("rendered the stored items of %d feed entries", rendered)
+
+
+@worker_init.connect
+def _load_gazetteer(**_: Any) -> None:
+    """Load the gazetteer before taking work, then keep it out of the collector's way."""
+    get_gazetteer()
+    freeze_loaded_objects("publish worker")  # before the pool forks: children inherit it
 
 
 @worker_ready.connect

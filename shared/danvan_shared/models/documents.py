@@ -33,6 +33,8 @@ class ReportDocument(SQLModel, table=True):
         Index("ix_report_document_old_period", "province_code", "period_key", "level"),
         Index("ix_report_document_new_period", "province_2025_code", "period_key", "level"),
         Index("ix_report_document_published", "published_at", "id"),
+        # search with both filters (migration 0010)
+        Index("ix_report_document_level_type", "level", "meeting_type", "published_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -33,6 +33,12 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     422: PROBLEM_RESPONSES[422],
     503: PROBLEM_RESPONSES[503],
 }
+#: reports the page links per unit; the unit's count and its own page say the rest
+PAGE_REPORTS_PER_UNIT = 10
+ReportsPerUnit = Annotated[
+    int | None,
+    Query(ge=0, le=10_000, description="List at most this many reports per unit (default: all)"),
+]
 AsOf = Annotated[
     date | None,
     Query(
@@ -46,9 +52,16 @@ class CoverageRequest:
     """A coverage asked for: its scope, period, day, and the validators of its answer."""
 
     def __init__(
-        self, session: SessionDep, province: str, period: str, as_of: date | None, base_url: str
+        self,
+        session: SessionDep,
+        province: str,
+        period: str,
+        as_of: date | None,
+        base_url: str,
+        reports_per_unit: int | None = None,
     ) -> None:
         self.session, self.base_url, self.period = session, base_url, period
+        self.reports_per_unit = reports_per_unit
         self.scope = reader.resolve_scope(province)
         self.end = reader.resolve_period(period)[1]
         self.day = as_of or coverage.today()
@@ -61,11 +74,18 @@ class CoverageRequest:
             self.scope.slug,
             period,
             self.day,
+            reports_per_unit,
         )
 
     def build(self) -> Coverage:
         return coverage.coverage(
-            self.session, self.scope, self.period, self.end, as_of=self.day, base_url=self.base_url
+            self.session,
+            self.scope,
+            self.period,
+            self.end,
+            as_of=self.day,
+            base_url=self.base_url,
+            reports_per_unit=self.reports_per_unit,
         )
 
 
@@ -116,8 +136,9 @@ def get_coverage(
     province: str,
     period: str,
     as_of: AsOf = None,
+    reports_per_unit: ReportsPerUnit = None,
 ) -> Response:
-    asked = CoverageRequest(session, province, period, as_of, base_url)
+    asked = CoverageRequest(session, province, period, as_of, base_url, reports_per_unit)
     return conditional_response(
         request,
         asked.etag,
@@ -137,5 +158,5 @@ def get_coverage(
 def coverage_page(
     request: Request, session: SessionDep, province: str, period: str, as_of: AsOf = None
 ) -> HTMLResponse:
-    result = CoverageRequest(session, province, period, as_of, "").build()
+    result = CoverageRequest(session, province, period, as_of, "", PAGE_REPORTS_PER_UNIT).build()
     return templates.TemplateResponse(request, "coverage.html", {"coverage": result})
