@@ -9,8 +9,22 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, Row, bindparam, exists, insert, or_, text, update
+from sqlalchemy import (
+    ARRAY,
+    Engine,
+    Row,
+    Uuid,
+    any_,
+    bindparam,
+    cast,
+    exists,
+    insert,
+    or_,
+    text,
+    update,
+)
 from sqlalchemy import select as core_select
+from sqlalchemy.dialects.postgresql import array
 from sqlmodel import Session, col, delete, select
 
 from danvan_shared.models import FeedEntry, PersonMention, ReportDocument
@@ -71,12 +85,25 @@ def write(session: Session, changes: DocumentChanges) -> None:
         session.execute(_FTS_DELETE, {"ids": [document.id for document in rewritten]})
     replaced = [document.report_id for document in changes.deleted] + list(changes.folded)
     if replaced:
-        session.exec(delete(PersonMention).where(col(PersonMention.report_id).in_(replaced)))
+        # One array parameter on PostgreSQL: an IN list of a batch's ids is a statement
+        # psycopg would parse again in Python on every call.
+        mentioned = col(PersonMention.report_id)
+        session.exec(
+            delete(PersonMention).where(
+                mentioned.in_(replaced)
+                if _is_sqlite(session)
+                else mentioned == any_(cast(array(replaced), ARRAY(Uuid)))
+            )
+        )
     if changes.deleted:
         gone = [document.id for document in changes.deleted]
         session.exec(delete(ReportDocument).where(col(ReportDocument.id).in_(gone)))
     new_ids: dict[uuid.UUID, int] = {}
-    if changes.inserted:  # Core: the ORM inserts one row per statement on SQLite
+    if changes.inserted and not _is_sqlite(session):
+        # No RETURNING (only FTS5 needs the ids): an executemany, whose one short statement
+        # psycopg parses once, not a multi-row INSERT it would parse in Python every time.
+        session.execute(insert(_DOCUMENTS), changes.inserted)
+    elif changes.inserted:  # Core: the ORM inserts one row per statement on SQLite
         rows = session.execute(
             insert(_DOCUMENTS).returning(_DOCUMENT.report_id, _DOCUMENT.id), changes.inserted
         )

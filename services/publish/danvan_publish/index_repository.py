@@ -2,9 +2,9 @@
 costs the same handful of statements whether it holds one report or a hundred, and
 whether a meeting has one copy or thousands.
 
-Writes go in bulk: new entries in one multi-row INSERT … RETURNING, changed ones in
-one executemany UPDATE by primary key, stale ones in one DELETE, feed versions in one
-upsert.
+Writes go in bulk: new entries in one multi-row INSERT … RETURNING (on PostgreSQL, ids
+drawn from the sequence in one query and one executemany INSERT), changed ones in one
+executemany UPDATE by primary key, stale ones in one DELETE, feed versions in one upsert.
 """
 
 from __future__ import annotations
@@ -134,11 +134,28 @@ def entries_of_reports(
 
 
 def insert_entries(session: Session, entries: Sequence[EntryRow]) -> None:
-    """Insert new entries in multi-row statements; their ids are set on return.
+    """Insert new entries in bulk; their ids are set on return.
 
     Core, not the ORM: the ORM wants the returned ids in the order of the rows, which
-    SQLite does not promise, so there it inserts one row per statement."""
+    SQLite does not promise, so there it inserts one row per statement. On PostgreSQL a
+    multi-row INSERT … RETURNING of a batch's 300 entries is one statement with 10,000
+    placeholders, which psycopg re-parses in Python on every call (no cache for
+    statements that long): a fifth of the indexing time. The ids are drawn from the
+    sequence first instead, and the rows go by executemany, whose one short statement
+    psycopg parses once and pipelines."""
     if not entries:
+        return
+    if _dialect(session) == "postgresql":
+        drawn = session.execute(_NEXT_ENTRY_IDS, {"count": len(entries)}).scalars().all()
+        for entry, entry_id in zip(entries, sorted(drawn), strict=True):
+            entry.id = entry_id
+        session.execute(
+            insert(_ENTRY_TABLE),
+            [
+                {"id": entry.id, **{name: entry.column(name) for name in _INSERTED_COLUMNS}}
+                for entry in entries
+            ],
+        )
         return
     rows = session.execute(
         insert(_ENTRY_TABLE).returning(
@@ -149,6 +166,11 @@ def insert_entries(session: Session, entries: Sequence[EntryRow]) -> None:
     ids = {(row.report_id, row.feed): row.id for row in rows}
     for entry in entries:
         entry.id = ids[(entry.report_id, entry.feed)]
+
+
+_NEXT_ENTRY_IDS = text(
+    "SELECT nextval(pg_get_serial_sequence('feed_entry', 'id')) FROM generate_series(1, :count)"
+)
 
 
 def update_entries(session: Session, entries: Sequence[EntryRow]) -> None:
