@@ -38,6 +38,12 @@ def _is_sqlite(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
+def keeps_folded_text(session: Session) -> bool:
+    """Whether documents need their diacritic-free text written beside them (the FTS5
+    table of SQLite)."""
+    return _is_sqlite(session)
+
+
 # ---- the indexer's side --------------------------------------------------------------
 
 
@@ -70,8 +76,10 @@ class DocumentChanges:
     #: each changed document, with every column but its identity and creation time
     updated: list[tuple[StoredDocument, dict[str, Any]]] = field(default_factory=list)
     deleted: list[StoredDocument] = field(default_factory=list)
-    #: the diacritic-free fields of the FTS5 row (SQLite) of each inserted and updated
-    #: document, by report
+    #: the reports whose document is inserted or updated
+    rewritten: list[uuid.UUID] = field(default_factory=list)
+    #: the diacritic-free fields of the FTS5 row of each inserted and updated document,
+    #: by report (SQLite only: PostgreSQL derives its vector itself)
     folded: dict[uuid.UUID, dict[str, str]] = field(default_factory=dict)
     #: every mention of the inserted and updated documents' reports: their columns
     mentions: list[dict[str, Any]] = field(default_factory=list)
@@ -83,7 +91,7 @@ def write(session: Session, changes: DocumentChanges) -> None:
     rewritten = [document for document, _ in changes.updated] + changes.deleted
     if rewritten and _is_sqlite(session):
         session.execute(_FTS_DELETE, {"ids": [document.id for document in rewritten]})
-    replaced = [document.report_id for document in changes.deleted] + list(changes.folded)
+    replaced = [document.report_id for document in changes.deleted] + changes.rewritten
     if replaced:
         # One array parameter on PostgreSQL: an IN list of a batch's ids is a statement
         # psycopg would parse again in Python on every call.
