@@ -22,7 +22,15 @@ from danvan_shared.data_dir import DIR_MODE, private_file
 from danvan_shared.settings import get_settings
 
 
+class JsonText(str):
+    """A value already serialised as JSON (pydantic's ``model_dump_json``), bound to a
+    JSON column as it is: a dict would be serialised again by ``json.dumps``, which for
+    an extraction costs more than pydantic's dump and dumps together."""
+
+
 def _json_dumps(value: Any) -> str:
+    if isinstance(value, JsonText):
+        return value
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Mapping
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from danvan_shared import lifecycle
-from danvan_shared.db import dialect_insert
+from danvan_shared.db import JsonText, dialect_insert
 from danvan_shared.models import ExtractionRecord, Report, ReportStatus
 
 
@@ -38,19 +37,29 @@ class ExtractRepository:
 
     def save_extractions(
         self,
-        extractions: Mapping[uuid.UUID, tuple[bool, dict[str, Any]]],
+        extractions: Mapping[uuid.UUID, tuple[bool, JsonText]],
         *,
         version: str,
         now: datetime,
     ) -> None:
-        """Store each report's extraction (relevant, data) for this version, replacing
-        the one stored before, in one statement (``INSERT … ON CONFLICT (report_id,
-        extractor_version) DO UPDATE``); ``lifecycle.finish`` then finishes the reports in
-        the same commit."""
+        """Store each report's extraction (relevant, data as JSON) for this version,
+        replacing the one stored before, by one ``INSERT … ON CONFLICT (report_id,
+        extractor_version) DO UPDATE`` run over the rows (an executemany: one short
+        statement parsed once, not a multi-row one parsed again for every batch);
+        ``lifecycle.finish`` then finishes the reports in the same commit."""
         if not extractions:
             return
         table = ExtractionRecord.__table__  # type: ignore[attr-defined]
-        statement = dialect_insert(self.session, table).values(
+        statement = dialect_insert(self.session, table)
+        self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[table.c.report_id, table.c.extractor_version],
+                set_={
+                    "relevant": statement.excluded.relevant,
+                    "data": statement.excluded.data,
+                    "created_at": statement.excluded.created_at,
+                },
+            ),
             [
                 {
                     "report_id": report_id,
@@ -60,17 +69,7 @@ class ExtractRepository:
                     "created_at": now,
                 }
                 for report_id, (relevant, data) in extractions.items()
-            ]
-        )
-        self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[table.c.report_id, table.c.extractor_version],
-                set_={
-                    "relevant": statement.excluded.relevant,
-                    "data": statement.excluded.data,
-                    "created_at": statement.excluded.created_at,
-                },
-            )
+            ],
         )
 
     def outdated_ids(

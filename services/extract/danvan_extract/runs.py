@@ -26,7 +26,7 @@ from danvan_extract.extraction import EXTRACTOR_VERSION, extract_report
 from danvan_extract.extraction.host_table import load_host_provinces
 from danvan_extract.repository import ExtractRepository
 from danvan_shared import lifecycle
-from danvan_shared.db import session_scope
+from danvan_shared.db import JsonText, session_scope
 from danvan_shared.events import ReportExtracted
 from danvan_shared.extraction_schema import Extraction
 from danvan_shared.lifecycle import IllegalTransition
@@ -180,7 +180,7 @@ def _store(
         )
     ExtractRepository(session).save_extractions(
         {
-            key: (extraction.relevant, extraction.model_dump(mode="json"))
+            key: (extraction.relevant, JsonText(extraction.model_dump_json()))
             for key, extraction in extractions.items()
         },
         version=EXTRACTOR_VERSION,
