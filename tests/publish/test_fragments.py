@@ -3,6 +3,8 @@ page served from stored items equals one rendered on request."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import feedparser
@@ -134,3 +136,60 @@ def test_backfill_stores_the_items_of_entries_without_current_ones(
     assert all(entry.rss_item for entry in _stored("national"))
     render_cache.clear()
     assert client.get("/v1/feeds/national/2022.rss").content == before
+
+
+def _entry(**changes: Any) -> FeedEntry:
+    """A feed entry as the indexer builds one (not stored)."""
+    values: dict[str, Any] = {
+        "report_id": uuid.UUID(int=7),
+        "feed": "tuyen-quang",
+        "boundary": "old",
+        "province_code": "08",
+        "province_name": "Tuyên Quang",
+        "period_key": "2022",
+        "period_kind": "year",
+        "meeting_type": "tong_ket",
+        "level": "district",
+        "campaigns": [{"slug": "dan-van-kheo", "name": "Dân vận khéo", "kind": "campaign"}],
+        "source_url": "https://example.vn/tin/1",
+        "title": "Tổng kết công tác dân vận năm 2022 – Huyện ủy Hàm Yên",
+        "summary": "Huyện ủy Hàm Yên tổ chức hội nghị tổng kết công tác dân vận năm 2022.",
+        "content_html": "<p>Huyện ủy Hàm Yên tổ chức hội nghị &amp; khen thưởng.</p>",
+        "published_at": datetime(2022, 12, 20, 3, tzinfo=UTC),
+        "updated_at": datetime(2022, 12, 20, 4, tzinfo=UTC),
+        "created_at": datetime(2022, 12, 20, 4, tzinfo=UTC),
+    }
+    return FeedEntry(**{**values, **changes})
+
+
+def _items(entry: FeedEntry) -> tuple[str | None, ...]:
+    return (entry.fragment_base_url, entry.rss_item, entry.atom_entry, entry.json_item)
+
+
+@pytest.mark.parametrize(
+    "province_name",
+    ["Tuyên Quang", "A & B <\"quoted\"> 'x'", None],
+)
+def test_items_rendered_once_per_report_equal_items_rendered_one_by_one(
+    province_name: str | None,
+) -> None:
+    # The feeds of one report: the items are rendered once and each feed put in.
+    together = [
+        _entry(),
+        _entry(feed="tuyen-quang-2025", boundary="2025", province_name=province_name),
+        _entry(feed="national", province_code=None, province_name=None),
+        # Content holding the placeholders' private-use characters is rendered alone.
+        _entry(feed="ha-giang", summary="Tóm tắt \ue000feed\ue001 lạ"),
+        _entry(feed="ha-giang-2025", summary="Tóm tắt \ue000feed\ue001 lạ"),
+    ]
+    alone = [
+        _entry(**{k: getattr(e, k) for k in ("feed", "province_name", "summary")}) for e in together
+    ]
+    fragments.store_all(together, BASE_URL)
+    for entry in alone:
+        fragments.store(entry, BASE_URL)
+    assert [_items(entry) for entry in together] == [_items(entry) for entry in alone]
+    # Each item names its own feed, and only it.
+    for entry in together:
+        assert f'term="{entry.feed}"' in (entry.atom_entry or "")
+        assert f'"province:{entry.feed}"' in (entry.json_item or "")

@@ -20,12 +20,14 @@ stores its items. Bump ``FORMAT_VERSION`` whenever what an item shows changes.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any, Protocol
 
 from lxml import etree
+from pydantic_core import to_json
 
 from danvan_publish import labels
 from danvan_publish.renderers import Category, FeedItem, JsonFeedItem
@@ -69,7 +71,7 @@ def feed_item(entry: ItemSource, base_url: str) -> FeedItem:
     """What a reader sees of an entry, in every format."""
     report_page = f"{base_url}/reports/{entry.report_id}"
     categories = [
-        Category(entry.feed, entry.province_name or "Toàn quốc", "urn:danvan:province"),
+        _feed_category(entry),
         Category(
             entry.period_key or "unknown",
             labels.period_label(entry.period_key, entry.period_kind),
@@ -172,8 +174,93 @@ class Fragments:
 
 
 def render(entry: ItemSource, base_url: str) -> Fragments:
-    item = feed_item(entry, base_url)
+    return render_item(feed_item(entry, base_url), base_url)
+
+
+def render_item(item: FeedItem, base_url: str) -> Fragments:
     return Fragments(key(base_url), rss_item(item), atom_entry(item), json_item(item))
+
+
+# What stands for the feed's own category while the items shared by a report's entries
+# are rendered: characters of the private use area, which no feed name holds. An item
+# whose own text holds them is rendered on its own.
+_FEED_TERM = "\ue000feed\ue001"
+_FEED_LABEL = "\ue000province\ue001"
+
+
+def _shared_columns(entry: ItemSource) -> tuple[Any, ...]:
+    """Everything ``feed_item`` reads but the feed's own category."""
+    return (
+        entry.report_id,
+        entry.period_key,
+        entry.period_kind,
+        entry.meeting_type,
+        entry.level,
+        tuple((campaign["slug"], campaign["name"]) for campaign in entry.campaigns),
+        entry.source_url,
+        entry.title,
+        entry.summary,
+        entry.content_html,
+        entry.published_at,
+        entry.updated_at,
+    )
+
+
+def _feed_category(entry: ItemSource) -> Category:
+    """The first category of an item: the feed it is in."""
+    return Category(entry.feed, entry.province_name or "Toàn quốc", "urn:danvan:province")
+
+
+def _category_parts(category: Category) -> tuple[str, str, str]:
+    """The category as the RSS, Atom and JSON items spell it."""
+    rss = etree.Element("category")
+    rss.text = category.label
+    rss.set("domain", category.scheme)
+    atom = etree.Element("category")
+    atom.set("term", category.term)
+    atom.set("scheme", category.scheme)
+    atom.set("label", category.label)
+    json_tag = to_json(f"{category.scheme.rsplit(':', 1)[-1]}:{category.term}").decode()
+    return (
+        etree.tostring(rss, encoding="unicode"),
+        etree.tostring(atom, encoding="unicode"),
+        json_tag,
+    )
+
+
+def store_all(entries: Sequence[ItemSource], base_url: str) -> None:
+    """``store`` for entries of one report: the items of entries that differ only in
+    their feed are rendered once, and each entry's feed category is put in."""
+    groups: dict[tuple[Any, ...], list[ItemSource]] = {}
+    for entry in entries:
+        groups.setdefault(_shared_columns(entry), []).append(entry)
+    for group in groups.values():
+        if len(group) == 1 or not _store_group(group, base_url):
+            for entry in group:
+                store(entry, base_url)
+
+
+def _store_group(group: list[ItemSource], base_url: str) -> bool:
+    item = feed_item(group[0], base_url)
+    item.categories[0] = Category(_FEED_TERM, _FEED_LABEL, "urn:danvan:province")
+    shared = render_item(item, base_url)
+    placeholders = _category_parts(item.categories[0])
+    texts = (shared.rss, shared.atom, shared.json)
+    # Each placeholder once, and no other private-use text that a replace could touch.
+    if any(
+        text.count(placeholder) != 1 or text.count("\ue000") != placeholder.count("\ue000")
+        for text, placeholder in zip(texts, placeholders, strict=True)
+    ):
+        return False
+    for entry in group:
+        own = _category_parts(_feed_category(entry))
+        rss, atom, json = (
+            text.replace(placeholder, part)
+            for text, placeholder, part in zip(texts, placeholders, own, strict=True)
+        )
+        for name, value in Fragments(shared.key, rss, atom, json).as_columns().items():
+            setattr(entry, name, value)
+    return True
 
 
 def is_current(entry: ItemSource, base_url: str) -> bool:

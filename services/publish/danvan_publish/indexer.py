@@ -64,6 +64,7 @@ class _Writes:
         """Add what makes ``report_id``'s entries ``desired``. Existing entries keep their
         id and creation date; ``updated_at`` moves only when something a reader sees
         has changed."""
+        rendered: list[EntryRow] = []  # items rendered together once every column is set
         for values in desired:
             columns = values.as_columns()
             entry = existing.pop(values.feed, None)
@@ -77,7 +78,7 @@ class _Writes:
                     updated_at=self.now,
                     **dict.fromkeys(_FRAGMENT_COLUMNS),
                 )
-                fragments.store(entry, self.base_url)
+                rendered.append(entry)
                 self.inserts.append(entry)
                 self.moves.insert(entry)
             elif any(entry.column(name) != columns[name] for name in _VISIBLE):
@@ -85,11 +86,11 @@ class _Writes:
                 for name, value in columns.items():
                     setattr(entry, name, value)
                 entry.updated_at = self.now
-                fragments.store(entry, self.base_url)
+                rendered.append(entry)
                 self.updates.append(entry)
                 self.moves.rekey(entry, old_key)
             elif not fragments.is_current(entry, self.base_url):
-                fragments.store(entry, self.base_url)  # same content, items not rendered
+                rendered.append(entry)  # same content, items not rendered
                 self.updates.append(entry)
                 continue
             else:
@@ -97,6 +98,7 @@ class _Writes:
                 continue
             self.changed_feeds.add(values.feed)
             self.changed_reports.add(report_id)
+        fragments.store_all(rendered, self.base_url)
         for stale in existing.values():
             if stale.id is not None:
                 self.deletes.append(stale.id)
