@@ -77,9 +77,18 @@ def wait_indexed(
 
 def measure(args: argparse.Namespace, bodies: list[dict]) -> dict:
     batch = args.intake == "batch"
-    with Stack(args.backend, extract_workers=args.workers, log_level=args.log_level) as stack:
+    with Stack(
+        args.backend,
+        extract_workers=args.workers,
+        log_level=args.log_level,
+        extra_env={"DANVAN_PUBLISH_CONCURRENCY": str(args.publish_workers)},
+    ) as stack:
         stack.start()
-        print(f"stack: {stack.describe()}; {args.workers} extract worker processes", flush=True)
+        print(
+            f"stack: {stack.describe()}; {args.workers} extract and "
+            f"{args.publish_workers} publish worker processes",
+            flush=True,
+        )
         observer = Observer(stack.database_url)
         try:
             intake: Intake
@@ -234,6 +243,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="start a stack of the bench's own (always: the counts read the whole database)",
     )
     parser.add_argument("--workers", type=int, default=2, help="extract worker processes (2)")
+    parser.add_argument(
+        "--publish-workers", type=int, default=1, help="publish worker processes (1)"
+    )
     parser.add_argument("--concurrency", type=int, default=16, help="parallel single POSTs (16)")
     parser.add_argument("--upload-concurrency", type=int, default=2, help="parallel uploads (2)")
     parser.add_argument("--batch-lines", type=int, default=500, help="lines per upload (500)")

@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     # The workers' niceness (0-19): when the cores are busy, the APIs answer first and
     # the workers take what is left; 0 shares the cores evenly.
     worker_nice: Annotated[int, Field(ge=0, le=19)] = 10
+    # The publish worker drains what extraction fills, so it runs ahead of it (a lower
+    # niceness, still below the APIs): reports reach their feeds while a backlog is
+    # extracted, instead of piling up extracted and unpublished.
+    publish_worker_nice: Annotated[int, Field(ge=0, le=19)] = 5
     flower_host: str = "127.0.0.1"
     flower_port: Annotated[int, Field(ge=1, le=65535)] = 5555
     flower_user: str = "operator"

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects.postgresql import array
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, select
 
 from danvan_shared.models import FeedEntry, PersonMention, ReportDocument
 
@@ -95,9 +95,10 @@ def write(session: Session, changes: DocumentChanges) -> None:
     if replaced:
         # One array parameter on PostgreSQL: an IN list of a batch's ids is a statement
         # psycopg would parse again in Python on every call.
-        mentioned = col(PersonMention.report_id)
-        session.exec(
-            delete(PersonMention).where(
+        # Core, not the ORM: no session objects to synchronise.
+        mentioned = _MENTION.report_id
+        session.execute(
+            _MENTIONS.delete().where(
                 mentioned.in_(replaced)
                 if _is_sqlite(session)
                 else mentioned == any_(cast(array(replaced), ARRAY(Uuid)))
@@ -105,7 +106,7 @@ def write(session: Session, changes: DocumentChanges) -> None:
         )
     if changes.deleted:
         gone = [document.id for document in changes.deleted]
-        session.exec(delete(ReportDocument).where(col(ReportDocument.id).in_(gone)))
+        session.execute(_DOCUMENTS.delete().where(_DOCUMENT.id.in_(gone)))
     new_ids: dict[uuid.UUID, int] = {}
     if changes.inserted and not _is_sqlite(session):
         # No RETURNING (only FTS5 needs the ids): an executemany, whose one short statement

@@ -259,21 +259,23 @@ def set_canonical(session: Session, flags: Mapping[int, bool]) -> None:
 
 
 def bump_versions(session: Session, feeds: Iterable[str], now: datetime) -> None:
-    """Count one change of each feed (one upsert). The rows are written in feed order,
-    so concurrent tasks lock them in the same order and cannot deadlock."""
+    """Count one change of each feed (one upsert run over the feeds: an executemany of
+    a statement compiled once, where a multi-row one was compiled again for every set
+    of feeds). The rows are written in feed order, so concurrent tasks lock them in the
+    same order and cannot deadlock."""
     changed = sorted(set(feeds))
     if not changed:
         return
     upsert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
-    statement = upsert(FeedVersion).values(
-        [{"feed": feed, "version": 1, "updated_at": now} for feed in changed]
-    )
+    table = FeedVersion.__table__
+    statement = upsert(table)  # Core: the ORM's bulk path would process every row
     session.execute(
         statement.on_conflict_do_update(
-            index_elements=[col(FeedVersion.feed)],
+            index_elements=[table.c.feed],
             set_={
-                "version": col(FeedVersion.version) + 1,
+                "version": table.c.version + 1,
                 "updated_at": statement.excluded.updated_at,
             },
-        )
+        ),
+        [{"feed": feed, "version": 1, "updated_at": now} for feed in changed],
     )

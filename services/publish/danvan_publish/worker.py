@@ -17,10 +17,12 @@ from celery.signals import worker_init, worker_ready
 from danvan_shared.celery_app import create_celery
 from danvan_shared.gazetteer import get_gazetteer
 from danvan_shared.memory import freeze_loaded_objects
+from danvan_shared.settings import get_settings
 
 celery_app = create_celery(
     "danvan-publish", include=["danvan_publish.tasks", "danvan_publish.websub_tasks"]
 )
+celery_app.conf.worker_niceness = get_settings().publish_worker_nice
 logger = logging.getLogger("danvan.publish.worker")
 
 
