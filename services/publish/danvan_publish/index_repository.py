@@ -267,7 +267,7 @@ def bump_versions(session: Session, feeds: Iterable[str], now: datetime) -> None
     if not changed:
         return
     upsert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
-    table = FeedVersion.__table__
+    table = FeedVersion.metadata.tables["feed_version"]
     statement = upsert(table)  # Core: the ORM's bulk path would process every row
     session.execute(
         statement.on_conflict_do_update(
