@@ -318,10 +318,17 @@ def test_a_report_whose_worker_child_is_killed_is_taken_over_at_once(
             assert batch.json()["accepted"] == total
             main = processes.running["extract"].pid
             wait_until(lambda: len(_children(main)) >= 2, 60, message="the pool forked")
-            # the workers yield the cores to the APIs (DANVAN_WORKER_NICE, 10 by default)
+            # the workers yield the cores to the APIs (DANVAN_WORKER_NICE, 10 by default),
+            # publish less (DANVAN_PUBLISH_WORKER_NICE, 5), and on PostgreSQL publish
+            # runs two processes
             assert {os.getpriority(os.PRIO_PROCESS, pid) for pid in [main, *_children(main)]} == {
                 10
             }
+            publish = processes.running["publish-worker"].pid
+            wait_until(lambda: len(_children(publish)) >= 2, 60, message="publish forked two")
+            assert {
+                os.getpriority(os.PRIO_PROCESS, pid) for pid in [publish, *_children(publish)]
+            } == {5}
             for _ in range(3):  # kill every pool child while a report is being extracted
                 # (until all are extracted: a redelivered batch can finish within the pause)
                 wait_until(

@@ -135,7 +135,7 @@ def process_command(name: str, settings: Settings) -> list[str]:
             "-Q",
             ",".join(PUBLISH_QUEUES),
             "-c",
-            str(settings.publish_concurrency),
+            str(settings.publish_processes),
             "-n",
             "publish@%h",
             "--loglevel",
