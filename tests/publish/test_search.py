@@ -271,3 +271,17 @@ def test_control_characters_in_a_search_are_refused(client: TestClient) -> None:
         response = client.get(path, params={"q": "dân\x00vận\x07"})
         assert response.status_code == 422, path
         assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_a_document_number_is_found_as_it_is_written_or_without_marks(
+    store_report: StoreReport, client: TestClient
+) -> None:
+    cited = store_report(
+        _district("Sơn Dương"),
+        body="Huyện ủy Sơn Dương sơ kết 5 năm thực hiện Quyết định 290/QĐ-TW về công tác dân vận.",
+        title="Sơn Dương sơ kết",
+    )
+    store_report(_district("Hàm Yên"), body=ROADS, title="Hàm Yên sơ kết")
+    for q in ("290/QĐ-TW", "290/QD-TW"):
+        results = client.get("/v1/search", params={"q": q}).json()["results"]
+        assert [hit["report_id"] for hit in results] == [str(cited)], q

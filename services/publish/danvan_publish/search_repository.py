@@ -1,7 +1,8 @@
 """Full-text queries over the report documents, each database with its own engine.
 
-PostgreSQL: ``search_vector @@ websearch_to_tsquery('danvan_unaccent', q)`` over the
-generated column (GIN index), ranked by ``ts_rank`` (title A > unit and people B >
+PostgreSQL: ``search_vector @@ websearch_to_tsquery('simple', danvan_fold(q))`` over
+the generated column (GIN index; the query is folded and split exactly as the
+documents are, migration 0012), ranked by ``ts_rank`` (title A > unit and people B >
 summary C > body D). SQLite: ``report_fts MATCH`` over the folded FTS5 table, ranked
 by ``bm25`` with the same column order of weights. Scores are returned so that higher
 is better on both (bm25's are negated).
@@ -28,7 +29,7 @@ from sqlmodel import Session, col, select
 
 from danvan_shared.models import FeedEntry, ReportDocument
 
-TS_CONFIG = "danvan_unaccent"
+TS_CONFIG = "simple"
 #: bm25 weights of report_fts's columns: title, people (and unit), summary, body
 BM25_WEIGHTS = "10.0, 4.0, 2.0, 1.0"
 RESULT_COLUMNS = (
@@ -100,7 +101,7 @@ def _candidates(connection: Connection, query: SearchQuery) -> tuple[str, dict[s
     columns = ", ".join(f"d.{name}" for name in RESULT_COLUMNS)
     if connection.dialect.name == "postgresql":
         source = (
-            f"report_document d, websearch_to_tsquery('{TS_CONFIG}', :q) AS query "
+            f"report_document d, websearch_to_tsquery('{TS_CONFIG}', danvan_fold(:q)) AS query "
             f"WHERE d.search_vector @@ query{where}"
         )
         score = "ts_rank(d.search_vector, query)"
