@@ -81,12 +81,16 @@ def measure(args: argparse.Namespace, bodies: list[dict]) -> dict:
         args.backend,
         extract_workers=args.workers,
         log_level=args.log_level,
-        extra_env={"DANVAN_PUBLISH_CONCURRENCY": str(args.publish_workers)},
+        extra_env=(
+            {"DANVAN_PUBLISH_CONCURRENCY": str(args.publish_workers)}
+            if args.publish_workers
+            else {}
+        ),
     ) as stack:
         stack.start()
         print(
             f"stack: {stack.describe()}; {args.workers} extract and "
-            f"{args.publish_workers} publish worker processes",
+            f"{args.publish_workers or 'the default number of'} publish worker processes",
             flush=True,
         )
         observer = Observer(stack.database_url)
@@ -244,7 +248,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--workers", type=int, default=2, help="extract worker processes (2)")
     parser.add_argument(
-        "--publish-workers", type=int, default=1, help="publish worker processes (1)"
+        "--publish-workers",
+        type=int,
+        default=None,
+        help="publish worker processes (default: the setting's, 2 on PostgreSQL, 1 on SQLite)",
     )
     parser.add_argument("--concurrency", type=int, default=16, help="parallel single POSTs (16)")
     parser.add_argument("--upload-concurrency", type=int, default=2, help="parallel uploads (2)")
