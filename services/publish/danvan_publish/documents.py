@@ -257,7 +257,7 @@ def sync_stored(
         if not entries[report_id] or row is None:
             continue
         try:
-            extraction = Extraction.model_validate(row.data)
+            extraction = Extraction.model_validate_json(row.data_json)
         except ValidationError:
             continue
         published[report_id] = Published(report, extraction, entries[report_id])

@@ -14,9 +14,9 @@ import json
 import uuid
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, insert, text, update
+from sqlalchemy import Text, bindparam, cast, func, insert, text, update
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, delete, select
@@ -87,9 +87,18 @@ def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
+class StoredExtraction(NamedTuple):
+    """A report's current extraction as the indexer reads it: its data as the JSON text
+    stored (pydantic validates the text in one pass; decoding it into dicts first cost
+    as much again)."""
+
+    relevant: bool
+    data_json: str
+
+
 def reports_and_extractions(
     session: Session, report_ids: Collection[uuid.UUID]
-) -> dict[uuid.UUID, tuple[Report, ExtractionRecord | None]]:
+) -> dict[uuid.UUID, tuple[Report, StoredExtraction | None]]:
     """Each stored report with its current extraction (its own version's, else the
     newest), in one statement; reports that do not exist are left out."""
     if not report_ids:
@@ -104,7 +113,11 @@ def reports_and_extractions(
         newest.correlate(Report).scalar_subquery(),
     )
     rows = session.exec(
-        select(Report, ExtractionRecord)
+        select(
+            Report,
+            col(ExtractionRecord.relevant),
+            cast(col(ExtractionRecord.data), Text),
+        )
         .outerjoin(
             ExtractionRecord,
             # the report_id condition lets the join probe the report's extractions by
@@ -113,7 +126,10 @@ def reports_and_extractions(
         )
         .where(col(Report.id).in_(list(report_ids)))
     )
-    return {report.id: (report, record) for report, record in rows}
+    return {
+        report.id: (report, None if data is None else StoredExtraction(bool(relevant), data))
+        for report, relevant, data in rows
+    }
 
 
 def entries_of_reports(

@@ -24,9 +24,9 @@ from sqlmodel import Session
 
 from danvan_publish import canonical, documents, fragments, index_repository, websub
 from danvan_publish.entries import EntryValues, entries_for_report
-from danvan_publish.index_repository import EntryRow
+from danvan_publish.index_repository import EntryRow, StoredExtraction
 from danvan_shared.extraction_schema import Extraction
-from danvan_shared.models import ExtractionRecord, Report, ReportStatus
+from danvan_shared.models import Report, ReportStatus
 from danvan_shared.settings import get_settings
 
 logger = logging.getLogger("danvan.publish")
@@ -113,7 +113,7 @@ class _Writes:
 
 
 def _current_extraction(
-    report: Report | None, record: ExtractionRecord | None
+    report: Report | None, record: StoredExtraction | None
 ) -> Extraction | None:
     """The extraction the report publishes, or None when it publishes nothing."""
     if (
@@ -124,7 +124,7 @@ def _current_extraction(
     ):
         return None
     try:
-        return Extraction.model_validate(record.data)
+        return Extraction.model_validate_json(record.data_json)
     except ValidationError:
         logger.warning("extraction of report %s does not match the contract", report.id)
         return None
