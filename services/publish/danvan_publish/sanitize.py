@@ -31,16 +31,33 @@ def clean_html(html: str) -> str:
     )
 
 
+# Anything ``_plain`` would change but the ends: a tag or bracket, a control character,
+# whitespace other than a single space.
+_NOT_PLAIN = re.compile(r"[<>\x00-\x1f\x7f]|\s\s|[^\S ]")
+
+
 def plain_text(text: str | None, *, limit: int | None = None) -> str:
     """One line of text with no markup, no control characters and no angle brackets."""
     if not text:
         return ""
-    text = _TAG_LIKE.sub(" ", text)
-    text = _CONTROL.sub("", text).replace("<", "‹").replace(">", "›")
-    text = _SPACES.sub(" ", text).strip()
+    if _NOT_PLAIN.search(text) is None:  # most names and titles: nothing to remove
+        text = text.strip()
+    elif limit is not None and len(text) > 4 * limit + 64:
+        # An excerpt of a long text: cleaning a prefix gives the same start, and when
+        # that start is longer than the limit, the same excerpt.
+        head = _plain(text[: 4 * limit + 64])
+        text = head if len(head) > limit else _plain(text)
+    else:
+        text = _plain(text)
     if limit is not None and len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return text
+
+
+def _plain(text: str) -> str:
+    text = _TAG_LIKE.sub(" ", text)
+    text = _CONTROL.sub("", text).replace("<", "‹").replace(">", "›")
+    return _SPACES.sub(" ", text).strip()
 
 
 def safe_url(url: str | None) -> str | None:
