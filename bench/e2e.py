@@ -251,7 +251,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--publish-workers",
         type=int,
         default=None,
-        help="publish worker processes (default: the setting's, 2 on PostgreSQL, 1 on SQLite)",
+        help="publish worker processes (default: DANVAN_PUBLISH_CONCURRENCY's default, 1)",
     )
     parser.add_argument("--concurrency", type=int, default=16, help="parallel single POSTs (16)")
     parser.add_argument("--upload-concurrency", type=int, default=2, help="parallel uploads (2)")

@@ -71,17 +71,17 @@ class Settings(BaseSettings):
 
     # Processes started by `danvan serve`
     extract_concurrency: Annotated[int, Field(ge=1, le=64)] = 2
-    # Unset: two on PostgreSQL (a batch's Python work overlaps the other's statements;
-    # 5,000 reports reached their feeds at 293-325/s, against 246-258/s with one) and
-    # one on SQLite, whose single writer would only make the second wait.
-    publish_concurrency: Annotated[int, Field(ge=1, le=64)] | None = None
+    # Two on a 2-core machine: bulk work reached the feeds 15-20 % sooner (5,000 reports
+    # at 293-325/s against 246-258/s), but POSTs under load waited twice as long (p99
+    # 415 against 205 ms at 100/s): one, unless intake can spare the cores.
+    publish_concurrency: Annotated[int, Field(ge=1, le=64)] = 1
     # The workers' niceness (0-19): when the cores are busy, the APIs answer first and
     # the workers take what is left; 0 shares the cores evenly.
     worker_nice: Annotated[int, Field(ge=0, le=19)] = 10
-    # The publish worker drains what extraction fills, so it runs ahead of it (a lower
-    # niceness, still below the APIs): reports reach their feeds while a backlog is
-    # extracted, instead of piling up extracted and unpublished.
-    publish_worker_nice: Annotated[int, Field(ge=0, le=19)] = 5
+    # The publish worker's, when it should differ (unset: ``worker_nice``). Lower, it
+    # keeps up with extraction under a backlog, but takes CPU from the APIs too: at 5,
+    # POSTs at 100/s waited 346 ms (p99) against 205 ms at 10 on 2 cores.
+    publish_worker_nice: Annotated[int, Field(ge=0, le=19)] | None = None
     flower_host: str = "127.0.0.1"
     flower_port: Annotated[int, Field(ge=1, le=65535)] = 5555
     flower_user: str = "operator"
@@ -229,13 +229,6 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite:")
-
-    @property
-    def publish_processes(self) -> int:
-        """The publish worker's pool size: ``publish_concurrency``, else by database."""
-        if self.publish_concurrency is not None:
-            return self.publish_concurrency
-        return 1 if self.is_sqlite else 2
 
 
 def read_host_table(path: str) -> dict[str, str]:

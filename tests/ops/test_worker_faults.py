@@ -303,6 +303,8 @@ def test_a_report_whose_worker_child_is_killed_is_taken_over_at_once(
         redis_url,
         stale_extracting_seconds="600",
         stale_queued_seconds="600",
+        publish_worker_nice="12",
+        publish_concurrency="2",
     )
     configure(**as_settings(env))
     processes = start_workers(env, tmp_path)
@@ -318,9 +320,8 @@ def test_a_report_whose_worker_child_is_killed_is_taken_over_at_once(
             assert batch.json()["accepted"] == total
             main = processes.running["extract"].pid
             wait_until(lambda: len(_children(main)) >= 2, 60, message="the pool forked")
-            # the workers yield the cores to the APIs (DANVAN_WORKER_NICE, 10 by default),
-            # publish less (DANVAN_PUBLISH_WORKER_NICE, 5), and on PostgreSQL publish
-            # runs two processes
+            # the workers yield the cores to the APIs (DANVAN_WORKER_NICE, 10 by default);
+            # publish has a niceness and a pool size of its own when set (12 and 2 here)
             assert {os.getpriority(os.PRIO_PROCESS, pid) for pid in [main, *_children(main)]} == {
                 10
             }
@@ -328,7 +329,7 @@ def test_a_report_whose_worker_child_is_killed_is_taken_over_at_once(
             wait_until(lambda: len(_children(publish)) >= 2, 60, message="publish forked two")
             assert {
                 os.getpriority(os.PRIO_PROCESS, pid) for pid in [publish, *_children(publish)]
-            } == {5}
+            } == {12}
             for _ in range(3):  # kill every pool child while a report is being extracted
                 # (until all are extracted: a redelivered batch can finish within the pause)
                 wait_until(

@@ -135,7 +135,7 @@ def process_command(name: str, settings: Settings) -> list[str]:
             "-Q",
             ",".join(PUBLISH_QUEUES),
             "-c",
-            str(settings.publish_processes),
+            str(settings.publish_concurrency),
             "-n",
             "publish@%h",
             "--loglevel",
