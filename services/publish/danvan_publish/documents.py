@@ -217,7 +217,7 @@ def sync(
     changes = documents_repository.DocumentChanges(
         deleted=[found for report_id, found in existing.items() if report_id not in published]
     )
-    folded = documents_repository.keeps_folded_text(session)
+    for_fts5 = documents_repository.keeps_folded_text(session)
     for report_id, item in published.items():
         entries = item.entries
         values = document_values(
@@ -232,8 +232,7 @@ def sync(
             )
         else:
             changes.updated.append((found, {**values, "updated_at": now}))
-        changes.rewritten.append(report_id)
-        if folded:
+        if for_fts5:
             changes.folded[report_id] = {
                 "title": search_fold(values["title"]),
                 "people": search_fold(f"{values['unit_name'] or ''}\n{values['people_text']}"),

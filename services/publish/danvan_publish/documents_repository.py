@@ -76,8 +76,6 @@ class DocumentChanges:
     #: each changed document, with every column but its identity and creation time
     updated: list[tuple[StoredDocument, dict[str, Any]]] = field(default_factory=list)
     deleted: list[StoredDocument] = field(default_factory=list)
-    #: the reports whose document is inserted or updated
-    rewritten: list[uuid.UUID] = field(default_factory=list)
     #: the diacritic-free fields of the FTS5 row of each inserted and updated document,
     #: by report (SQLite only: PostgreSQL derives its vector itself)
     folded: dict[uuid.UUID, dict[str, str]] = field(default_factory=dict)
@@ -91,7 +89,11 @@ def write(session: Session, changes: DocumentChanges) -> None:
     rewritten = [document for document, _ in changes.updated] + changes.deleted
     if rewritten and _is_sqlite(session):
         session.execute(_FTS_DELETE, {"ids": [document.id for document in rewritten]})
-    replaced = [document.report_id for document in changes.deleted] + changes.rewritten
+    replaced = [
+        *(document.report_id for document in changes.deleted),
+        *(document.report_id for document, _ in changes.updated),
+        *(values["report_id"] for values in changes.inserted),
+    ]
     if replaced:
         # One array parameter on PostgreSQL: an IN list of a batch's ids is a statement
         # psycopg would parse again in Python on every call.

@@ -186,6 +186,7 @@ def render_item(item: FeedItem, base_url: str) -> Fragments:
 # whose own text holds them is rendered on its own.
 _FEED_TERM = "\ue000feed\ue001"
 _FEED_LABEL = "\ue000province\ue001"
+_FEED_SCHEME = "urn:danvan:province"
 
 
 def _shared_columns(entry: ItemSource) -> tuple[Any, ...]:
@@ -208,7 +209,7 @@ def _shared_columns(entry: ItemSource) -> tuple[Any, ...]:
 
 def _feed_category(entry: ItemSource) -> Category:
     """The first category of an item: the feed it is in."""
-    return Category(entry.feed, entry.province_name or "Toàn quốc", "urn:danvan:province")
+    return Category(entry.feed, entry.province_name or "Toàn quốc", _FEED_SCHEME)
 
 
 def _category_parts(category: Category) -> tuple[str, str, str]:
@@ -242,7 +243,7 @@ def store_all(entries: Sequence[ItemSource], base_url: str) -> None:
 
 def _store_group(group: list[ItemSource], base_url: str) -> bool:
     item = feed_item(group[0], base_url)
-    item.categories[0] = Category(_FEED_TERM, _FEED_LABEL, "urn:danvan:province")
+    item.categories[0] = Category(_FEED_TERM, _FEED_LABEL, _FEED_SCHEME)
     shared = render_item(item, base_url)
     placeholders = _category_parts(item.categories[0])
     texts = (shared.rss, shared.atom, shared.json)
