@@ -75,22 +75,34 @@ def wait_indexed(
         time.sleep(poll)
 
 
+def publish_env(args: argparse.Namespace) -> dict[str, str]:
+    """The publish workers' settings the options ask for (unset: serve's defaults)."""
+    env = {}
+    if args.publish_workers:
+        env["DANVAN_PUBLISH_CONCURRENCY"] = str(args.publish_workers)
+    if args.publish_bulk_workers is not None:
+        env["DANVAN_PUBLISH_BULK_CONCURRENCY"] = str(args.publish_bulk_workers)
+    return env
+
+
 def measure(args: argparse.Namespace, bodies: list[dict]) -> dict:
     batch = args.intake == "batch"
     with Stack(
         args.backend,
         extract_workers=args.workers,
         log_level=args.log_level,
-        extra_env=(
-            {"DANVAN_PUBLISH_CONCURRENCY": str(args.publish_workers)}
-            if args.publish_workers
-            else {}
-        ),
+        extra_env=publish_env(args),
     ) as stack:
         stack.start()
+        bulk = (
+            "the default number of"
+            if args.publish_bulk_workers is None
+            else str(args.publish_bulk_workers)
+        )
         print(
-            f"stack: {stack.describe()}; {args.workers} extract and "
-            f"{args.publish_workers or 'the default number of'} publish worker processes",
+            f"stack: {stack.describe()}; {args.workers} extract, "
+            f"{args.publish_workers or 'the default number of'} publish and {bulk} "
+            "bulk-only publish worker processes",
             flush=True,
         )
         observer = Observer(stack.database_url)
@@ -252,6 +264,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=int,
         default=None,
         help="publish worker processes (default: DANVAN_PUBLISH_CONCURRENCY's default, 1)",
+    )
+    parser.add_argument(
+        "--publish-bulk-workers",
+        type=int,
+        default=None,
+        help="processes of the bulk-only publish worker, 0: none (default: "
+        "DANVAN_PUBLISH_BULK_CONCURRENCY's, 1 on postgres and 0 embedded)",
     )
     parser.add_argument("--concurrency", type=int, default=16, help="parallel single POSTs (16)")
     parser.add_argument("--upload-concurrency", type=int, default=2, help="parallel uploads (2)")

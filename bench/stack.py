@@ -142,7 +142,11 @@ class Stack:
         self.extra_env = extra_env or {}
         self.workdir = Path(tempfile.mkdtemp(prefix=f"danvan-bench-{backend}-"))
         self.ingest_port = free_port()
-        self.metrics_ports = {"extract": free_port(), "publish-worker": free_port()}
+        self.metrics_ports = {
+            "extract": free_port(),
+            "publish-worker": free_port(),
+            "publish-bulk": free_port(),
+        }
         self.database_url = ""
         self.broker_url = ""
         self._redis: subprocess.Popen[bytes] | None = None
@@ -184,6 +188,7 @@ class Stack:
                 "DANVAN_FLOWER_PORT": str(free_port()),
                 "DANVAN_EXTRACT_METRICS_PORT": str(self.metrics_ports["extract"]),
                 "DANVAN_PUBLISH_WORKER_METRICS_PORT": str(self.metrics_ports["publish-worker"]),
+                "DANVAN_PUBLISH_BULK_METRICS_PORT": str(self.metrics_ports["publish-bulk"]),
                 "DANVAN_EXTRACT_CONCURRENCY": str(self.extract_workers),
                 # One client sending thousands of reports: not what the per-client limit is for.
                 "DANVAN_RATE_LIMIT_PER_MINUTE": "1000000000",
@@ -231,6 +236,8 @@ class Stack:
     def start(self, timeout: float = 90) -> Stack:
         self.prepare()
         names = [name for name in self.processes if name != "broker"]
+        if not self._publish_bulk_runs():
+            names = [name for name in names if name != "publish-bulk"]
         if self.backend == "embedded":
             names.insert(0, "broker")
         arguments = ["serve", "--no-migrate"]
@@ -256,6 +263,14 @@ class Stack:
             tail = self.log_path.read_text(errors="replace")[-3000:]
             raise SystemExit(f"{error}; the end of {self.log_path}:\n{tail}") from None
         return self
+
+    def _publish_bulk_runs(self) -> bool:
+        """Whether serve would run the bulk-only publish worker with these settings
+        (by default on PostgreSQL only)."""
+        setting = self.extra_env.get("DANVAN_PUBLISH_BULK_CONCURRENCY")
+        if setting is not None:
+            return int(setting) > 0
+        return self.backend == "postgres"
 
     def _wait_pools(self, workers: int, timeout: float) -> None:
         """Wait until each Celery worker has forked its whole pool, before asking any

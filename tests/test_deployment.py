@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from danvan_launcher.supervisor import PROCESS_NAMES, process_command
+from danvan_launcher.supervisor import PROCESS_NAMES, process_command, selected_processes
 from danvan_shared.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,7 +45,7 @@ def test_make_run_starts_the_same_processes_through_danvan_serve() -> None:
 
 @pytest.mark.parametrize("name", [name for name in PROCESS_NAMES if name != "broker"])
 def test_each_process_command_is_a_real_module_entry(name: str) -> None:
-    command = process_command(name, Settings())
+    command = process_command(name, Settings(publish_bulk_concurrency=1))
     assert command[0] == sys.executable and command[1] == "-m"
     module = command[2]
     assert module in ("uvicorn", "celery", "danvan_launcher.flower")
@@ -62,9 +63,42 @@ def test_each_worker_consumes_its_interactive_queue_and_its_bulk_queue() -> None
     for name, queues in (
         ("extract", "extract,extract.bulk"),
         ("publish-worker", "publish,publish.bulk"),
+        ("publish-bulk", "publish.bulk"),  # never a fresh report's
     ):
-        command = process_command(name, Settings())
+        command = process_command(name, Settings(publish_bulk_concurrency=1))
         assert command[command.index("-Q") + 1] == queues
+
+
+def test_the_bulk_only_publish_worker_runs_on_postgresql_and_not_on_sqlite() -> None:
+    """On SQLite a second writer would only wait for the first; on PostgreSQL backlogs
+    are published by two processes. The setting overrides either default."""
+    postgres = Settings(database_url="postgresql+psycopg://u@db/danvan", broker_url="redis://r/0")
+    assert "publish-bulk" in selected_processes(None, postgres)
+    assert "publish-bulk" not in selected_processes(None, Settings())
+    assert "publish-bulk" in selected_processes(None, Settings(publish_bulk_concurrency=2))
+    command = process_command("publish-bulk", Settings(publish_bulk_concurrency=2))
+    assert command[command.index("-c") + 1] == "2"
+    assert "publish-bulk" not in selected_processes(
+        None, postgres.model_copy(update={"publish_bulk_concurrency": 0})
+    )
+
+
+def test_asking_for_a_bulk_publish_worker_that_is_off_says_which_setting_turns_it_on(
+    tmp_path: Path,
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "danvan_shared.cli", "serve", "--only", "publish-bulk"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("DANVAN_")},
+            "DANVAN_DATA_DIR": str(tmp_path),
+        },
+    )
+    assert result.returncode == 2
+    assert "DANVAN_PUBLISH_BULK_CONCURRENCY" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_scale_backends_are_one_setting_away() -> None:

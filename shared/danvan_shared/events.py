@@ -26,6 +26,8 @@ PUBLISH_BULK_QUEUE = "publish.bulk"
 #: depth metrics and ``GET /v1/pipeline`` show.
 EXTRACT_QUEUES = (EXTRACT_QUEUE, EXTRACT_BULK_QUEUE)
 PUBLISH_QUEUES = (PUBLISH_QUEUE, PUBLISH_BULK_QUEUE)
+#: The bulk-only publish worker's (``publish-bulk``): it never takes a fresh report.
+PUBLISH_BULK_QUEUES = (PUBLISH_BULK_QUEUE,)
 #: Header every danvan producer puts on a task message: when it was sent (epoch
 #: seconds), for the queue-wait histogram and the workers' stall check.
 SENT_AT_HEADER = "danvan_sent_at"

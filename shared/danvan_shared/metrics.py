@@ -48,7 +48,12 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from danvan_shared.events import EXTRACT_QUEUES, PUBLISH_QUEUES, SENT_AT_HEADER
+from danvan_shared.events import (
+    EXTRACT_QUEUES,
+    PUBLISH_BULK_QUEUES,
+    PUBLISH_QUEUES,
+    SENT_AT_HEADER,
+)
 from danvan_shared.settings import Settings, get_settings
 from danvan_shared.worker_health import WorkerHealth
 
@@ -217,12 +222,26 @@ def _service_of(app: Celery) -> str:
     return str(app.main or "worker").removeprefix("danvan-")
 
 
-def metrics_port(service: str, settings: Settings) -> int:
-    return (
-        settings.extract_metrics_port
-        if service == "extract"
-        else (settings.publish_worker_metrics_port)
-    )
+def _role_of(service: str, node: str) -> str:
+    """``extract``, ``publish`` or ``publish-bulk``: the node name's prefix tells the
+    bulk-only publish worker (``publish-bulk@host``) from the publish worker, which run
+    the same Celery app."""
+    prefix = node.split("@", 1)[0]
+    return "publish-bulk" if service == "publish" and prefix == "publish-bulk" else service
+
+
+def metrics_port(role: str, settings: Settings) -> int:
+    return {
+        "extract": settings.extract_metrics_port,
+        "publish-bulk": settings.publish_bulk_metrics_port,
+    }.get(role, settings.publish_worker_metrics_port)
+
+
+_QUEUES_OF_ROLE = {
+    "extract": EXTRACT_QUEUES,
+    "publish": PUBLISH_QUEUES,
+    "publish-bulk": PUBLISH_BULK_QUEUES,
+}
 
 
 def enable_multiprocess(directory: Path) -> None:
@@ -246,13 +265,14 @@ def _remove_dead_dirs(parent: Path) -> None:
 def _on_worker_init(sender: Any = None, **_: Any) -> None:
     global _server
     settings = get_settings()
-    service = _service_of(sender.app)
+    role = _role_of(_service_of(sender.app), str(getattr(sender, "hostname", "") or ""))
     parent = (settings.data_dir / "metrics").resolve()
     _remove_dead_dirs(parent)
-    enable_multiprocess(parent / f"{service}-{os.getpid()}")
-    port = metrics_port(service, settings)
+    enable_multiprocess(parent / f"{role}-{os.getpid()}")
+    port = metrics_port(role, settings)
     if port:
-        health = WorkerHealth(settings, EXTRACT_QUEUES if service == "extract" else PUBLISH_QUEUES)
+        health = WorkerHealth(settings, _QUEUES_OF_ROLE.get(role, PUBLISH_QUEUES))
+        health.load_database_driver()  # before the server's thread can answer /readyz
         _server = serve_worker_metrics(settings.worker_metrics_host, port, health)
 
 

@@ -75,6 +75,12 @@ class Settings(BaseSettings):
     # at 293-325/s against 246-258/s), but POSTs under load waited twice as long (p99
     # 415 against 205 ms at 100/s): one, unless intake can spare the cores.
     publish_concurrency: Annotated[int, Field(ge=1, le=64)] = 1
+    # A publish worker of its own for the bulk queue only (``publish-bulk``): a backlog
+    # is published by it and the publish worker together, while fresh reports keep the
+    # publish worker to themselves; with no backlog it idles, so POSTs under load do not
+    # pay for it. Unset: 1 on PostgreSQL, 0 (none) on SQLite, where a second writer
+    # would only wait for the first.
+    publish_bulk_concurrency: Annotated[int, Field(ge=0, le=64)] | None = None
     # The workers' niceness (0-19): when the cores are busy, the APIs answer first and
     # the workers take what is left; 0 shares the cores evenly.
     worker_nice: Annotated[int, Field(ge=0, le=19)] = 10
@@ -90,6 +96,7 @@ class Settings(BaseSettings):
     worker_metrics_host: str = "127.0.0.1"
     extract_metrics_port: Annotated[int, Field(ge=0, le=65535)] = 9101
     publish_worker_metrics_port: Annotated[int, Field(ge=0, le=65535)] = 9102
+    publish_bulk_metrics_port: Annotated[int, Field(ge=0, le=65535)] = 9103
     # A worker idle this long while its queue's oldest message has waited as long is
     # "not consuming": its /readyz answers 503 and celery_worker_up drops to 0.
     worker_stall_seconds: Annotated[float, Field(gt=0)] = 60.0
@@ -229,6 +236,13 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite:")
+
+    @property
+    def publish_bulk_processes(self) -> int:
+        """Processes of the bulk-only publish worker (0: it is not started)."""
+        if self.publish_bulk_concurrency is not None:
+            return self.publish_bulk_concurrency
+        return 0 if self.is_sqlite else 1
 
 
 def read_host_table(path: str) -> dict[str, str]:

@@ -23,6 +23,7 @@ exactly this fault.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -33,6 +34,8 @@ from celery.worker import state as worker_state
 
 from danvan_shared.events import SENT_AT_HEADER
 from danvan_shared.settings import Settings
+
+logger = logging.getLogger("danvan.worker_health")
 
 
 class WorkerHealth:
@@ -59,6 +62,24 @@ class WorkerHealth:
 
     def _on_shutdown(self, **_: Any) -> None:
         self.consuming = False
+
+    def load_database_driver(self) -> None:
+        """Import what a first query imports (the dialect, the driver's adapters) here,
+        in the main process before the pool forks. Left to the first ``/readyz``, the
+        import could be running in the metrics thread at the moment a child was forked,
+        and the child inherited its module lock held: its first query hung until the
+        task's time limit (seen: a probe polling ``/readyz`` from the worker's start)."""
+        from sqlalchemy import text
+
+        from danvan_shared.db import get_engine
+
+        engine = get_engine()
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as exc:  # /readyz says so until the database answers
+            logger.warning("database not reachable at start: %s", type(exc).__name__)
+        engine.dispose()  # no connection of this process for the children to inherit
 
     def problem(self) -> str | None:
         """Why the worker is not ready (database, broker or not consuming), or None."""

@@ -53,6 +53,7 @@ PORT_SETTINGS = {
     "broker": "DANVAN_EMBEDDED_BROKER_PORT",
     "extract-metrics": "DANVAN_EXTRACT_METRICS_PORT",
     "publish-metrics": "DANVAN_PUBLISH_WORKER_METRICS_PORT",
+    "publish-bulk-metrics": "DANVAN_PUBLISH_BULK_METRICS_PORT",
 }
 
 

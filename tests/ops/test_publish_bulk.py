@@ -1,19 +1,27 @@
-"""The publish worker, started as ``danvan serve`` starts it, consumes the bulk queue:
+"""The publish workers, started as ``danvan serve`` starts them, consume the bulk queue:
 a batch of report.extracted events sent as one publish.index_batch message is indexed
-and acknowledged."""
+and acknowledged. The bulk-only one (publish-bulk) never takes a fresh report's event,
+which publish-worker keeps to itself."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
+import redis
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from danvan_shared.celery_app import create_celery
 from danvan_shared.db import get_engine
-from danvan_shared.events import ReportExtracted, send_reports_extracted
+from danvan_shared.events import (
+    PUBLISH_QUEUE,
+    ReportExtracted,
+    send_report_extracted,
+    send_reports_extracted,
+)
 from danvan_shared.models import FeedEntry, Report
-from tests.integration.support import Processes, wait_until
+from tests.integration.support import Processes, free_port, wait_until
 from tests.ops.pipeline import as_settings, fresh_postgres, pipeline_env
 from tests.publish.conftest import VERSION
 from tests.publish.test_index_cost import stage_many
@@ -41,6 +49,60 @@ def test_a_batch_sent_to_the_bulk_queue_is_indexed_by_the_publish_worker(
                 return len(session.exec(select(Report.id).where(Report.event_pending)).all())
 
         wait_until(lambda: pending() == 0, 120, message="the batch acknowledged")
+        with Session(get_engine()) as session:
+            assert session.exec(select(func.count()).select_from(FeedEntry)).one() == 15
+    finally:
+        processes.close()
+
+
+def ready(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def pending() -> set[str]:
+    with Session(get_engine()) as session:
+        return {str(i) for i in session.exec(select(Report.id).where(Report.event_pending))}
+
+
+def test_the_bulk_only_publish_worker_publishes_batches_and_leaves_fresh_reports_alone(
+    configure, postgres_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = pipeline_env(
+        tmp_path,
+        fresh_postgres(postgres_url),
+        redis_url,
+        publish_bulk_concurrency="1",
+        publish_bulk_metrics_port=str(port),
+    )
+    configure(**as_settings(env))
+    batch = stage_many([0, 1, 2, 3])
+    (fresh,) = stage_many([4])
+    producer = create_celery("danvan-test-producer")
+    processes = Processes(env, tmp_path)
+    processes.start("publish-bulk")
+    try:
+        wait_until(lambda: ready(port), 60, message="publish-bulk ready on its own port")
+        send_report_extracted(
+            producer,
+            ReportExtracted(report_id=fresh, status="extracted", extractor_version=VERSION),
+        )
+        send_reports_extracted(
+            producer,
+            [
+                ReportExtracted(report_id=report_id, status="extracted", extractor_version=VERSION)
+                for report_id in batch
+            ],
+        )
+        wait_until(lambda: pending() == {str(fresh)}, 120, message="the batch acknowledged")
+        # the fresh report's event still waits on the interactive queue, untouched
+        assert redis.Redis.from_url(redis_url).llen(PUBLISH_QUEUE) == 1
+
+        processes.start("publish-worker")
+        wait_until(lambda: not pending(), 120, message="the fresh report, by publish-worker")
         with Session(get_engine()) as session:
             assert session.exec(select(func.count()).select_from(FeedEntry)).one() == 15
     finally:

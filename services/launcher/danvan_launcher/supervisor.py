@@ -39,12 +39,20 @@ from danvan_launcher.lifetime import (
     taken,
 )
 from danvan_shared.data_dir import OWNER_ONLY_UMASK, private_dir
-from danvan_shared.events import EXTRACT_QUEUES, PUBLISH_QUEUES
+from danvan_shared.events import EXTRACT_QUEUES, PUBLISH_BULK_QUEUES, PUBLISH_QUEUES
 from danvan_shared.migrate import upgrade_database
 from danvan_shared.settings import Settings, get_settings
 
 logger = logging.getLogger("danvan.serve")
-PROCESS_NAMES = ("broker", "ingest", "publish", "extract", "publish-worker", "flower")
+PROCESS_NAMES = (
+    "broker",
+    "ingest",
+    "publish",
+    "extract",
+    "publish-worker",
+    "publish-bulk",
+    "flower",
+)
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
@@ -138,6 +146,25 @@ def process_command(name: str, settings: Settings) -> list[str]:
             str(settings.publish_concurrency),
             "-n",
             "publish@%h",
+            "--loglevel",
+            settings.log_level,
+        ]
+    if name == "publish-bulk":
+        if not settings.publish_bulk_processes:
+            raise ValueError("publish-bulk is off (DANVAN_PUBLISH_BULK_CONCURRENCY=0)")
+        return [
+            python,
+            "-m",
+            "celery",
+            "-A",
+            "danvan_publish.worker",
+            "worker",
+            "-Q",
+            ",".join(PUBLISH_BULK_QUEUES),
+            "-c",
+            str(settings.publish_bulk_processes),
+            "-n",
+            "publish-bulk@%h",
             "--loglevel",
             settings.log_level,
         ]
@@ -262,22 +289,39 @@ def listeners(names: list[str], settings: Settings) -> list[Listener]:
             settings.publish_worker_metrics_port,
             "DANVAN_PUBLISH_WORKER_METRICS_PORT",
         ),
+        "publish-bulk": Listener(
+            "publish-bulk (metrics)",
+            settings.worker_metrics_host,
+            settings.publish_bulk_metrics_port,
+            "DANVAN_PUBLISH_BULK_METRICS_PORT",
+        ),
     }
     return [candidates[name] for name in names if name in candidates and candidates[name].port]
 
 
-def _selected(only: list[str] | None, settings: Settings) -> list[str]:
-    names = (
-        list(only)
-        if only
-        else [name for name in PROCESS_NAMES if name != "broker" or settings.uses_embedded_broker]
-    )
+def selected_processes(only: list[str] | None, settings: Settings) -> list[str]:
+    """What ``danvan serve`` starts: ``--only``'s processes, or all those the settings
+    call for (the embedded broker without a broker URL, publish-bulk on PostgreSQL)."""
+    names = list(only) if only else [name for name in PROCESS_NAMES if _by_default(name, settings)]
     unknown = [name for name in names if name not in PROCESS_NAMES]
     if unknown:
         raise typer.BadParameter(
             f"unknown process {', '.join(unknown)}; choose from {', '.join(PROCESS_NAMES)}"
         )
+    if "publish-bulk" in names and not settings.publish_bulk_processes:
+        raise typer.BadParameter(
+            "publish-bulk is off (DANVAN_PUBLISH_BULK_CONCURRENCY=0, or its default on SQLite); "
+            "set it to 1 or more to run it"
+        )
     return names
+
+
+def _by_default(name: str, settings: Settings) -> bool:
+    if name == "broker":
+        return settings.uses_embedded_broker
+    if name == "publish-bulk":
+        return settings.publish_bulk_processes > 0
+    return True
 
 
 def serve(
@@ -295,7 +339,7 @@ def serve(
 ) -> None:
     """Start the pipeline: broker (embedded by default), ingest, publish, workers, Flower."""
     settings = get_settings()
-    names = _selected(only, settings)
+    names = selected_processes(only, settings)
     os.umask(OWNER_ONLY_UMASK)  # inherited: the broker's and the workers' files are 0600
     private_dir(settings.data_dir)
     if only and len(names) == 1 and not samples:

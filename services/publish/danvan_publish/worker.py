@@ -1,5 +1,7 @@
-"""Celery app of the publish worker:
-``celery -A danvan_publish.worker worker -Q publish,publish.bulk``.
+"""Celery app of the publish workers:
+``celery -A danvan_publish.worker worker -Q publish,publish.bulk -n publish@%h``, and
+on PostgreSQL a second one for backlogs only, ``-Q publish.bulk -n publish-bulk@%h``
+(``danvan serve`` starts both).
 
 When the worker is ready it renders, in a background thread, the stored feed items
 that are missing or outdated (after a migration, a new item format or a new public
