@@ -23,6 +23,7 @@ def test_no_process_command_carries_a_password() -> None:
         broker_url=f"redis://:{BROKER_PASSWORD}@127.0.0.1:6399/0",
         flower_password=FLOWER_PASSWORD,
         operator_key="dv_operator_secret_from_env",
+        publish_bulk_concurrency=1,  # every process has a command line, publish-bulk's too
     )
     for name in PROCESS_NAMES:
         command = " ".join(process_command(name, settings))
