@@ -10,6 +10,7 @@ Links are kept only when they are absolute http(s) URLs.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import nh3
@@ -54,7 +55,10 @@ def plain_text(text: str | None, *, limit: int | None = None) -> str:
     return text
 
 
+@lru_cache(maxsize=1024)
 def _plain(text: str) -> str:
+    # Cached: a report's text short enough to be cleaned whole for its feed entries'
+    # excerpt is cleaned again for its search document, in the same batch.
     text = _TAG_LIKE.sub(" ", text)
     text = _CONTROL.sub("", text).replace("<", "‹").replace(">", "›")
     return _SPACES.sub(" ", text).strip()
