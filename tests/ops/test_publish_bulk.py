@@ -5,6 +5,7 @@ which publish-worker keeps to itself."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import httpx
@@ -105,5 +106,43 @@ def test_the_bulk_only_publish_worker_publishes_batches_and_leaves_fresh_reports
         wait_until(lambda: not pending(), 120, message="the fresh report, by publish-worker")
         with Session(get_engine()) as session:
             assert session.exec(select(func.count()).select_from(FeedEntry)).one() == 15
+    finally:
+        processes.close()
+
+
+def test_a_fresh_report_overtakes_a_batch_the_publish_worker_is_indexing(
+    configure, postgres_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    """publish-worker serves fresh reports and bulk batches: mid-batch, a fresh report's
+    event is taken next, and the rest of the batch is indexed afterwards, once each."""
+    env = pipeline_env(tmp_path, fresh_postgres(postgres_url), redis_url)
+    configure(**as_settings(env))
+    batch = stage_many(list(range(1, 401)))
+    (fresh,) = stage_many([401])
+    producer = create_celery("danvan-test-producer")
+    processes = Processes(env, tmp_path)
+    processes.start("publish-worker")
+    try:
+        send_reports_extracted(
+            producer,
+            [
+                ReportExtracted(report_id=report_id, status="extracted", extractor_version=VERSION)
+                for report_id in batch
+            ],
+        )
+        wait_until(lambda: len(pending()) < 401, 120, message="the batch under way")
+        send_report_extracted(
+            producer,
+            ReportExtracted(report_id=fresh, status="extracted", extractor_version=VERSION),
+        )
+        deadline = time.monotonic() + 60
+        while str(fresh) in (waiting := pending()) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert str(fresh) not in waiting, "the fresh report was not indexed"
+        assert len(waiting) > 100, "the fresh report waited for most of the batch"
+
+        wait_until(lambda: not pending(), 120, message="the rest of the batch")
+        with Session(get_engine()) as session:
+            assert session.exec(select(func.count()).select_from(FeedEntry)).one() == 401 * 3
     finally:
         processes.close()

@@ -22,9 +22,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from celery import Task
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from danvan_publish import indexer
+from danvan_publish import indexer, yielding
 from danvan_publish.worker import celery_app
 from danvan_shared import lifecycle
 from danvan_shared.celery_app import retry_options
@@ -50,22 +51,35 @@ _RETRY_POLICY: dict[str, Any] = {
 }
 
 
-@celery_app.task(name=PUBLISH_INDEX_BATCH, **_RETRY_POLICY)
-def index_batch(**payload: Any) -> dict[str, Any]:
+@celery_app.task(name=PUBLISH_INDEX_BATCH, bind=True, **_RETRY_POLICY)
+def index_batch(self: Task, **payload: Any) -> dict[str, Any]:
     events = ReportsExtracted.model_validate(payload).reports
-    results, failed = index_events(events)
+    parts = yielding.slices(events) if yielding.serves_fresh_reports(self) else [events]
+    results: list[indexer.IndexResult] = []
+    failed: dict[uuid.UUID, str] = {}
+    requeued = 0
+    for number, part in enumerate(parts):
+        indexed, failures = index_events(part)
+        results += indexed
+        failed.update(failures)
+        rest = [event for later in parts[number + 1 :] for event in later]
+        if rest and yielding.fresh_reports_waiting(self.app) and yielding.requeue(self.app, rest):
+            requeued = len(rest)
+            break
     changed = sorted({feed for result in results if result.changed for feed in result.feeds})
     logger.info(
-        "indexed %d of %d reports (%d changed, feeds: %s)",
+        "indexed %d of %d reports (%d changed, feeds: %s)%s",
         len(results),
         len(events),
         sum(result.changed for result in results),
         ",".join(changed) or "none",
+        f"; {requeued} sent back to the bulk queue, fresh reports were waiting" if requeued else "",
     )
     return {
         "indexed": len(results),
         "changed": sum(result.changed for result in results),
         "failed": {str(report_id): reason for report_id, reason in failed.items()},
+        "requeued": requeued,
     }
 
 
