@@ -265,12 +265,16 @@ class Stack:
         return self
 
     def _publish_bulk_runs(self) -> bool:
-        """Whether serve would run the bulk-only publish worker with these settings
-        (by default on PostgreSQL only)."""
-        setting = self.extra_env.get("DANVAN_PUBLISH_BULK_CONCURRENCY")
-        if setting is not None:
-            return int(setting) > 0
-        return self.backend == "postgres"
+        """Whether serve runs the bulk-only publish worker with this stack's settings
+        (read as serve reads them: its default depends on the database)."""
+        from danvan_shared.settings import Settings
+
+        overrides = {
+            key.removeprefix("DANVAN_").lower(): value
+            for key, value in self.env().items()
+            if key.startswith("DANVAN_")
+        }
+        return Settings(**overrides).publish_bulk_processes > 0
 
     def _wait_pools(self, workers: int, timeout: float) -> None:
         """Wait until each Celery worker has forked its whole pool, before asking any

@@ -48,12 +48,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from danvan_shared.events import (
-    EXTRACT_QUEUES,
-    PUBLISH_BULK_QUEUES,
-    PUBLISH_QUEUES,
-    SENT_AT_HEADER,
-)
+from danvan_shared.events import EXTRACT_QUEUES, PUBLISH_QUEUES, SENT_AT_HEADER
 from danvan_shared.settings import Settings, get_settings
 from danvan_shared.worker_health import WorkerHealth
 
@@ -237,13 +232,6 @@ def metrics_port(role: str, settings: Settings) -> int:
     }.get(role, settings.publish_worker_metrics_port)
 
 
-_QUEUES_OF_ROLE = {
-    "extract": EXTRACT_QUEUES,
-    "publish": PUBLISH_QUEUES,
-    "publish-bulk": PUBLISH_BULK_QUEUES,
-}
-
-
 def enable_multiprocess(directory: Path) -> None:
     """Switch this process (and the children it forks later) to multiprocess metrics."""
     if directory.exists():
@@ -271,7 +259,8 @@ def _on_worker_init(sender: Any = None, **_: Any) -> None:
     enable_multiprocess(parent / f"{role}-{os.getpid()}")
     port = metrics_port(role, settings)
     if port:
-        health = WorkerHealth(settings, _QUEUES_OF_ROLE.get(role, PUBLISH_QUEUES))
+        # the queues the worker consumes (-Q), selected before worker_init
+        health = WorkerHealth(settings, tuple(sender.app.amqp.queues.consume_from))
         health.load_database_driver()  # before the server's thread can answer /readyz
         _server = serve_worker_metrics(settings.worker_metrics_host, port, health)
 

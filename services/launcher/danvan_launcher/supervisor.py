@@ -24,6 +24,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
@@ -115,63 +116,59 @@ def process_command(name: str, settings: Settings) -> list[str]:
             "--no-proxy-headers",
         ]
     if name == "extract":
-        return [
-            python,
-            "-m",
-            "celery",
-            "-A",
+        # both queues; the transport's "sorted" queue order serves the interactive one first
+        return _celery_worker(
             "danvan_extract.worker",
-            "worker",
-            "-Q",
-            # both queues; the transport's "sorted" queue order serves the interactive one first
-            ",".join(EXTRACT_QUEUES),
-            "-c",
-            str(settings.extract_concurrency),
-            "-n",
-            "extract@%h",
-            "--loglevel",
-            settings.log_level,
-        ]
+            EXTRACT_QUEUES,
+            settings.extract_concurrency,
+            "extract",
+            settings,
+        )
     if name == "publish-worker":
-        return [
-            python,
-            "-m",
-            "celery",
-            "-A",
+        return _celery_worker(
             "danvan_publish.worker",
-            "worker",
-            "-Q",
-            ",".join(PUBLISH_QUEUES),
-            "-c",
-            str(settings.publish_concurrency),
-            "-n",
-            "publish@%h",
-            "--loglevel",
-            settings.log_level,
-        ]
+            PUBLISH_QUEUES,
+            settings.publish_concurrency,
+            "publish",
+            settings,
+        )
     if name == "publish-bulk":
         if not settings.publish_bulk_processes:
             raise ValueError("publish-bulk is off (DANVAN_PUBLISH_BULK_CONCURRENCY=0)")
-        return [
-            python,
-            "-m",
-            "celery",
-            "-A",
+        return _celery_worker(
             "danvan_publish.worker",
-            "worker",
-            "-Q",
-            ",".join(PUBLISH_BULK_QUEUES),
-            "-c",
-            str(settings.publish_bulk_processes),
-            "-n",
-            "publish-bulk@%h",
-            "--loglevel",
-            settings.log_level,
-        ]
+            PUBLISH_BULK_QUEUES,
+            settings.publish_bulk_processes,
+            "publish-bulk",
+            settings,
+        )
     if name == "flower":
         # No broker URL or password here: both may be secrets, and `ps` shows a command line.
         return [python, "-m", "danvan_launcher.flower"]
     raise ValueError(f"unknown process {name!r}; one of {', '.join(PROCESS_NAMES)}")
+
+
+def _celery_worker(
+    app: str, queues: Sequence[str], processes: int, node: str, settings: Settings
+) -> list[str]:
+    """A Celery worker of ``app`` on ``queues``, named ``node@host`` (the name tells the
+    workers' roles apart in Flower, the pipeline view and their metrics)."""
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        app,
+        "worker",
+        "-Q",
+        ",".join(queues),
+        "-c",
+        str(processes),
+        "-n",
+        f"{node}@%h",
+        "--loglevel",
+        settings.log_level,
+    ]
 
 
 def _wait_for_port(host: str, port: int, timeout: float) -> bool:
