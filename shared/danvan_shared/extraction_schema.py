@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Literal, TypeGuard
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -197,6 +198,7 @@ _PERIOD_KEY = re.compile(
 )
 
 
+@lru_cache(maxsize=1024)
 def period_bounds_for_key(key: str) -> tuple[date, date] | None:
     """The first and last day a canonical period key covers, or None if it is not a key.
 

@@ -31,3 +31,21 @@ def freeze_loaded_objects(what: str) -> int:
     frozen = gc.get_freeze_count()
     logger.info("%s: %d start-up objects frozen out of garbage collection", what, frozen)
     return frozen
+
+
+#: Allocations between two youngest-generation collections in a batch worker (Python's
+#: default is 700).
+BATCH_GEN0_THRESHOLD = 10_000
+
+
+def collect_less_often(what: str) -> None:
+    """Space out the collector's young collections in a process that works in batches.
+
+    A publish batch keeps its hundred reports' extractions, rows and rendered items
+    alive until it commits, and every young collection traverses whatever of it has
+    not yet been promoted: with the default threshold (700 allocations) that was about
+    a tenth of publish's CPU per report (1.61 against 1.43 ms in process). Garbage
+    is still collected, in larger steps."""
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(BATCH_GEN0_THRESHOLD, older, oldest)
+    logger.info("%s: young collections every %d allocations", what, BATCH_GEN0_THRESHOLD)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import escape
 
 from danvan_publish import labels, provinces
 from danvan_publish.sanitize import clean_html, plain_text, safe_url
@@ -189,7 +189,9 @@ def _content_html(
     documents: list[dict[str, Any]],
     source_url: str | None,
 ) -> str:
-    parts = [Markup("<p>{}</p>").format(summary)]
+    # Each value escaped into an f-string: ``Markup.format`` runs Python's string
+    # formatter, a fifth of the cost of indexing a report's entries.
+    parts = [f"<p>{escape(summary)}</p>"]
     facts = [
         ("Cấp", labels.level_label(extraction.level)),
         ("Loại hội nghị", labels.meeting_label(extraction.meeting_type)),
@@ -198,17 +200,17 @@ def _content_html(
         facts.append(("Phong trào, mô hình", "; ".join(c["name"] for c in campaigns)))
     if documents:
         facts.append(("Văn bản được nêu", "; ".join(d["text"] for d in documents)))
-    items = Markup("").join(
-        Markup("<li><strong>{}:</strong> {}</li>").format(name, value) for name, value in facts
+    items = "".join(
+        f"<li><strong>{escape(name)}:</strong> {escape(value)}</li>" for name, value in facts
     )
-    parts.append(Markup("<ul>{}</ul>").format(items))
+    parts.append(f"<ul>{items}</ul>")
     excerpt = plain_text(report_text(report, extraction), limit=EXCERPT_CHARS)
     if excerpt:
-        parts.append(Markup("<blockquote>{}</blockquote>").format(excerpt))
+        parts.append(f"<blockquote>{escape(excerpt)}</blockquote>")
     if source_url:
         source_name = plain_text(report.source_name) or source_url
-        parts.append(Markup('<p>Nguồn: <a href="{}">{}</a></p>').format(source_url, source_name))
-    return clean_html(str(Markup("").join(parts)))
+        parts.append(f'<p>Nguồn: <a href="{escape(source_url)}">{escape(source_name)}</a></p>')
+    return clean_html("".join(parts))
 
 
 def entries_for_report(report: Report, extraction: Extraction) -> list[EntryValues]:
@@ -229,10 +231,8 @@ def entries_for_report(report: Report, extraction: Extraction) -> list[EntryValu
     campaigns: dict[str, dict[str, Any]] = {}
     for campaign in extraction.campaigns:
         name = plain_text(campaign.name, limit=200)
-        if slugify(name):
-            campaigns.setdefault(
-                slugify(name), {"name": name, "slug": slugify(name), "kind": campaign.kind}
-            )
+        if slug := slugify(name):
+            campaigns.setdefault(slug, {"name": name, "slug": slug, "kind": campaign.kind})
     documents: dict[str, dict[str, Any]] = {}
     for document in extraction.documents:
         text = plain_text(document.text or document.number, limit=200)

@@ -20,6 +20,7 @@ _ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 _TAG_LIKE = re.compile(r"<[^>]*>?")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACES = re.compile(r"\s+")
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f]")  # \s is str.isspace
 
 
 def clean_html(html: str) -> str:
@@ -69,7 +70,7 @@ def safe_url(url: str | None) -> str | None:
     if not url:
         return None
     url = url.strip()
-    if any(char.isspace() or ord(char) < 32 for char in url):
+    if _SPACE_OR_CONTROL.search(url):
         return None
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:

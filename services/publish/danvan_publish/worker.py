@@ -18,7 +18,7 @@ from celery.signals import worker_init, worker_ready
 
 from danvan_shared.celery_app import create_celery
 from danvan_shared.gazetteer import get_gazetteer
-from danvan_shared.memory import freeze_loaded_objects
+from danvan_shared.memory import collect_less_often, freeze_loaded_objects
 from danvan_shared.settings import get_settings
 
 celery_app = create_celery(
@@ -47,6 +47,7 @@ def _load_gazetteer(**_: Any) -> None:
     """Load the gazetteer before taking work, then keep it out of the collector's way."""
     get_gazetteer()
     freeze_loaded_objects("publish worker")  # before the pool forks: children inherit it
+    collect_less_often("publish worker")
 
 
 @worker_ready.connect
