@@ -1,11 +1,13 @@
-"""SQLite's planner, given statistics, reads a batch's reports by primary key."""
+"""The planner has statistics: SQLite's reads a batch's reports by primary key, and
+PostgreSQL's are refreshed when autovacuum is off."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import event, insert
+from sqlalchemy import event, insert, text
 from sqlmodel import Session
 
 from danvan_shared import lifecycle
@@ -61,3 +63,51 @@ def test_a_batch_claim_reads_its_reports_by_primary_key_once_statistics_exist(
     plan = claim_plan()
     assert "sqlite_autoindex_report_1 (id=?)" in plan and "status" not in plan, plan
     engine.dispose()
+
+
+def test_postgresql_statistics_are_refreshed_when_autovacuum_is_off(
+    own_postgres_url: str,
+) -> None:
+    """With autovacuum off (this machine's CI configuration) nothing analysed the tables:
+    the relay's refresh analyses those that changed much, and leaves the rest; with
+    autovacuum on it leaves them all to autovacuum."""
+    engine = build_engine(own_postgres_url)
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "content_hash": uuid.uuid4().hex,
+            "content_type": "text/plain",
+            "body": "x",
+            "status": "queued",
+            "received_at": now,
+            "attempts": 0,
+            "event_pending": False,
+        }
+        for _ in range(3000)
+    ]
+    with engine.begin() as connection:
+        connection.execute(insert(Report.__table__), rows)  # type: ignore[attr-defined]
+    changed = text("SELECT n_mod_since_analyze FROM pg_stat_user_tables WHERE relname = 'report'")
+    with Session(engine) as session:
+        # a backend reports its counts to the statistics at most once a second
+        deadline = time.monotonic() + 10
+        while session.execute(changed).scalar_one() < len(rows):
+            assert time.monotonic() < deadline, "the inserts never reached pg_stat"
+            time.sleep(0.2)
+            session.rollback()
+        autovacuum = session.execute(text("SHOW autovacuum")).scalar_one()
+        analysed = refresh_statistics(session)
+        session.commit()
+        again = refresh_statistics(session)
+        session.commit()
+        estimate = session.execute(
+            text("SELECT reltuples FROM pg_class WHERE relname = 'report'")
+        ).scalar_one()
+    engine.dispose()
+    if autovacuum == "off":
+        assert analysed == ["report"]  # only the table that changed
+        assert estimate == len(rows)
+    else:
+        assert analysed == []
+    assert again == []

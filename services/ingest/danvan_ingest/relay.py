@@ -7,7 +7,8 @@ persistence), and re-sends ``report.extracted`` events that publish has not
 acknowledged (never sent, or sent and lost). Both go as bulk batches
 (``extract.batch``, ``publish.index_batch``). Tasks are idempotent, so a re-send
 can at worst cost a duplicate run. It also deletes idempotency records past their
-lifetime and keeps SQLite's planner statistics fresh.
+lifetime and keeps the planner's statistics fresh (SQLite's; PostgreSQL's when
+autovacuum is off, as it is in some CI set-ups, where nothing else would).
 
 "Seems lost" is judged only while the queue the work waits on is empty. Under load a
 report can wait in a deep queue for longer than ``stale_queued_seconds`` and an event
@@ -90,7 +91,9 @@ def relay_once(settings: Settings | None = None, now: datetime | None = None) ->
             )
             _send_events(session, pending, now, result)
         prune_expired(session, ttl=timedelta(hours=settings.idempotency_ttl_hours), now=now)
-        refresh_statistics(session)  # after the queries above: they name the tables
+        analysed = refresh_statistics(session)  # after the queries above: they name the tables
+    if analysed:
+        logger.info("planner statistics refreshed: %s", ", ".join(analysed))
     if result.queued or result.events:
         logger.info(
             "relay re-sent %d reports for extraction and %d report.extracted events",

@@ -4,10 +4,11 @@ extractions. Run by the ``publish.index_batch`` and ``publish.index_report`` tas
 
 A batch is indexed set-based, so its cost per report does not depend on how many
 reports it holds or how many copies their meetings have: the reports, their current
-extractions and their existing entries are read in one statement each; the writes go
-in bulk (``index_repository``); canonical copies are kept by ``canonical`` without
-reading the other copies; each changed feed's version is bumped once; the search
-documents follow (``documents.sync``) and WebSub is told once.
+extractions and their existing entries are read in one statement each; the search
+documents are written (``documents.sync``); the entries' writes go in bulk
+(``index_repository``); canonical copies are kept by ``canonical`` without reading the
+other copies; WebSub is told once and each changed feed's version is bumped once, last,
+as its row is shared by every batch.
 """
 
 from __future__ import annotations
@@ -152,17 +153,13 @@ def index_reports(
         feeds[report_id] = sorted(values.feed for values in desired)
         writes.report(report_id, desired, existing.pop(report_id, {}))
 
-    before = canonical.prepare(session, writes.moves)
-    index_repository.insert_entries(session, writes.inserts)
-    index_repository.update_entries(session, writes.updates)
-    index_repository.delete_entries(session, writes.deletes)
     stored = writes.stored
-    canonical.settle(session, writes.moves, before, stored)
-    index_repository.bump_versions(session, writes.changed_feeds, writes.now)
-
     entries: dict[uuid.UUID, list[EntryRow]] = defaultdict(list)
     for entry in stored:
         entries[entry.report_id].append(entry)
+    # The documents first: they read the entries' values only, and are the slowest
+    # writes, so they are kept out of the time the event locks and the feed versions'
+    # rows are held (publish-worker and publish-bulk wait for each other on both).
     documents.sync(
         session,
         {
@@ -172,7 +169,13 @@ def index_reports(
         ids,
         writes.now,
     )  # search, coverage, exports
+    before = canonical.prepare(session, writes.moves)
+    index_repository.insert_entries(session, writes.inserts)
+    index_repository.update_entries(session, writes.updates)
+    index_repository.delete_entries(session, writes.deletes)
+    canonical.settle(session, writes.moves, before, stored)
     websub.notify_after_commit(session, writes.changed_feeds)  # subscribers, once committed
+    index_repository.bump_versions(session, writes.changed_feeds, writes.now)  # hot rows: last
     return [
         IndexResult(report_id, feeds[report_id], report_id in writes.changed_reports)
         for report_id in ids
