@@ -132,3 +132,37 @@ def refresh_statistics(session: Session, table: str | None = None) -> list[str]:
     for name in tables:
         session.execute(text(f'ANALYZE "{name}"'))
     return tables
+
+
+#: Tables with more dead rows than this (plus a fifth of their live rows, autovacuum's
+#: vacuum rule) are vacuumed by ``vacuum_dead_rows``.
+DEAD_ROWS_BEFORE_VACUUM = 1000
+_BLOATED_TABLES = text(
+    "SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema() "
+    "AND n_dead_tup > :dead + 0.2 * n_live_tup ORDER BY relname"
+)
+
+
+def vacuum_dead_rows(engine: Engine) -> list[str]:
+    """On PostgreSQL with autovacuum off, VACUUM the tables autovacuum would have: those
+    whose dead rows exceed ``DEAD_ROWS_BEFORE_VACUUM`` and a fifth of their live rows;
+    the tables vacuumed.
+
+    Every report is rewritten three or four times on its way (queued, claimed,
+    finished, acknowledged), and its status is indexed, so each time its old version
+    stays in every index of the table until a vacuum. With nothing vacuuming, a
+    reprocess of 100,000 reports left 285,000 dead rows in ``report``: a batch's
+    look for the reports it held read 8,000 pages (95 ms) through the status index to
+    find none, and the observer's counts read the whole table four times over."""
+    if engine.dialect.name != "postgresql":
+        return []
+    with engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        if connection.execute(text("SELECT current_setting('autovacuum')")).scalar_one() != "off":
+            return []
+        tables = list(
+            connection.execute(_BLOATED_TABLES, {"dead": DEAD_ROWS_BEFORE_VACUUM}).scalars().all()
+        )
+        for name in tables:
+            connection.execute(text(f'VACUUM "{name}"'))  # outside a transaction block
+    return tables

@@ -1,5 +1,5 @@
 """The planner has statistics: SQLite's reads a batch's reports by primary key, and
-PostgreSQL's are refreshed when autovacuum is off."""
+PostgreSQL's are refreshed, and its dead rows vacuumed, when autovacuum is off."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy import event, insert, text
 from sqlmodel import Session
 
 from danvan_shared import lifecycle
-from danvan_shared.db import build_engine, refresh_statistics
+from danvan_shared.db import build_engine, refresh_statistics, vacuum_dead_rows
 from danvan_shared.models import Report
 
 
@@ -110,4 +110,53 @@ def test_postgresql_statistics_are_refreshed_when_autovacuum_is_off(
         assert estimate == len(rows)
     else:
         assert analysed == []
+    assert again == []
+
+
+def test_postgresql_dead_rows_are_vacuumed_when_autovacuum_is_off(own_postgres_url: str) -> None:
+    """Each move of a report leaves its old version in the table and its indexes; with
+    autovacuum off the relay vacuums a table once its dead rows outnumber a fifth of
+    its live ones (and 1,000), as autovacuum would."""
+    engine = build_engine(own_postgres_url)
+    now = datetime.now(UTC)
+    ids = [uuid.uuid4() for _ in range(3000)]
+    with engine.begin() as connection:
+        connection.execute(
+            insert(Report.__table__),  # type: ignore[attr-defined]
+            [
+                {
+                    "id": report_id,
+                    "content_hash": report_id.hex,
+                    "content_type": "text/plain",
+                    "body": "x",
+                    "status": "queued",
+                    "received_at": now,
+                    "attempts": 0,
+                    "event_pending": False,
+                }
+                for report_id in ids
+            ],
+        )
+    with Session(engine) as session:
+        lifecycle.claim(session, ids, task_id="t", now=now)  # every row moves once
+        session.commit()
+    dead = text("SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'report'")
+    with engine.connect() as connection:
+        deadline = time.monotonic() + 10
+        while connection.execute(dead).scalar_one() < len(ids):
+            assert time.monotonic() < deadline, "the updates never reached pg_stat"
+            time.sleep(0.2)
+            connection.rollback()
+        autovacuum = connection.execute(text("SHOW autovacuum")).scalar_one()
+        connection.rollback()
+    vacuumed = vacuum_dead_rows(engine)
+    with engine.connect() as connection:
+        left = connection.execute(dead).scalar_one()
+    again = vacuum_dead_rows(engine)
+    engine.dispose()
+    if autovacuum == "off":
+        assert vacuumed == ["report"]
+        assert left == 0
+    else:
+        assert vacuumed == []
     assert again == []
