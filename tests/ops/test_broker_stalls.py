@@ -235,17 +235,32 @@ def _worker_up(stack: Stack, name: str) -> float:
 def test_a_20_s_broker_stall_under_load_heals_by_itself(stack: Stack) -> None:
     broker = _broker(stack)
 
-    def publish_backlog() -> bool:
-        return broker.llen("publish") + broker.llen("publish.bulk") >= 3
+    def publish_backlog() -> int:
+        return int(broker.llen("publish") + broker.llen("publish.bulk"))
 
-    # Freeze the broker while the publish worker is mid-task with a backlog. Whether 300
-    # reports make one depends on how fast publish is on the day, so submit (a batch, and
-    # one batch event, a request) until the events queue up behind it.
-    total = 0
-    while total < 300 or not publish_backlog():
-        assert total < 3000, "publish kept up with 3,000 reports: no backlog to stall"
-        _submit(stack, range(total, total + 10))
-        total += 10
+    # Freeze the broker while the publish worker works through a backlog. Publish keeps
+    # up with extraction on a good day, so the backlog is made: the worker stops taking
+    # events while 300 reports are extracted, then takes them again.
+    wait_until(lambda: _ready(stack, "publish"), 60, message="publish worker ready")
+    control = create_celery("danvan-test-control")
+    names = [name for reply in control.control.ping(timeout=5) for name in reply]
+    worker = [name for name in names if name.startswith("publish@")]
+    assert worker, names
+    for queue in ("publish", "publish.bulk"):
+        assert control.control.cancel_consumer(queue, destination=worker, reply=True, timeout=5)
+    time.sleep(2)  # a BRPOP in flight when the cancel landed (up to 1 s) ends first
+    total = 300
+    for start in range(0, total, 10):
+        _submit(stack, range(start, start + 10))
+    wait_until(lambda: _pending_events() >= total, 120, message="all extracted, none published")
+    waiting = publish_backlog()
+    assert waiting >= 10, waiting  # an event a batch of 10
+    for queue in ("publish", "publish.bulk"):
+        assert control.control.add_consumer(queue, destination=worker, reply=True, timeout=5)
+    wait_until(
+        lambda: publish_backlog() < waiting, 30, interval=0.05, message="publish took an event"
+    )
+    assert publish_backlog() >= 3, "the backlog was gone before the broker froze"
     os.kill(stack.broker_pid, signal.SIGSTOP)
     try:
         time.sleep(2)
