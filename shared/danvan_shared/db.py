@@ -129,8 +129,9 @@ def refresh_statistics(session: Session, table: str | None = None) -> list[str]:
         )
     else:
         return []
+    quote = session.get_bind().dialect.identifier_preparer.quote
     for name in tables:
-        session.execute(text(f'ANALYZE "{name}"'))
+        session.execute(text(f"ANALYZE {quote(name)}"))
     return tables
 
 
@@ -163,6 +164,7 @@ def vacuum_dead_rows(engine: Engine) -> list[str]:
         tables = list(
             connection.execute(_BLOATED_TABLES, {"dead": DEAD_ROWS_BEFORE_VACUUM}).scalars().all()
         )
+        quote = connection.dialect.identifier_preparer.quote
         for name in tables:
-            connection.execute(text(f'VACUUM "{name}"'))  # outside a transaction block
+            connection.execute(text(f"VACUUM {quote(name)}"))  # outside a transaction block
     return tables
