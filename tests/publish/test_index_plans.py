@@ -90,3 +90,59 @@ def test_a_batch_reads_only_its_own_extractions(grown_database: str) -> None:
     assert all(record is not None for _, record in loaded.values())
     # each report's two extractions (and their index entries), not the 40,000 rows
     assert after - before <= 4 * 2 * BATCH, after - before
+
+
+def test_new_meetings_are_probed_by_index_after_statistics_of_one_meeting(
+    own_postgres_url: str,
+) -> None:
+    """Analysed while it held copies of one meeting only, feed_entry looked to the
+    planner as if every entry belonged to it: the lowest entry of a new meeting was
+    looked for by walking the primary key, through every entry of the feed."""
+    from danvan_publish import index_repository
+
+    engine = build_engine(own_postgres_url)
+    now = datetime.now(UTC)
+    copies = [uuid.uuid4() for _ in range(2000)]
+    with engine.begin() as connection:
+        connection.execute(
+            insert(Report),
+            [
+                {
+                    "id": report_id,
+                    "content_hash": report_id.hex,
+                    "content_type": "text/plain",
+                    "body": BODY,
+                    "received_at": now,
+                    "status": "extracted",
+                    "extractor_version": VERSION,
+                    "event_pending": False,
+                }
+                for report_id in copies
+            ],
+        )
+        connection.execute(
+            text(
+                "INSERT INTO feed_entry (report_id, feed, boundary, campaign_slugs, event_key, "
+                "is_canonical, title, summary, content_html, chairs, campaigns, documents, "
+                "published_at, sort_at, extractor_version, content_hash, created_at, updated_at) "
+                "SELECT r.id, f.feed, 'old', '', 'one-meeting', false, 't', 's', 'h', '[]', "
+                "'[]', '[]', now(), now(), 'v', 'h', now(), now() FROM report AS r "
+                "CROSS JOIN (VALUES ('national'), ('tuyen-quang')) AS f(feed)"
+            )
+        )
+        connection.execute(text("ANALYZE feed_entry"))
+    read = text(
+        "SELECT coalesce(sum(pg_stat_get_xact_tuples_returned(oid)), 0) FROM pg_class "
+        "WHERE oid = 'feed_entry'::regclass OR oid IN "
+        "(SELECT indexrelid FROM pg_index WHERE indrelid = 'feed_entry'::regclass)"
+    )
+    events = [(feed, f"meeting-{n}") for n in range(BATCH) for feed in ("national", "tuyen-quang")]
+    with Session(engine) as session:
+        before = session.execute(read).scalar_one()
+        lowest = index_repository.lowest_ids(session, [*events, ("national", "one-meeting")])
+        after = session.execute(read).scalar_one()
+    engine.dispose()
+    assert all(lowest[event] is None for event in events)  # new meetings
+    assert lowest[("national", "one-meeting")] is not None
+    # one index probe a meeting, not the 4,000 entries of the two feeds each
+    assert after - before <= 3 * (len(events) + 1), after - before
