@@ -106,8 +106,8 @@ def reports_and_extractions(
     if _dialect(session) == "postgresql":
         # A LATERAL subquery with LIMIT 1 can only be run per report, by index. As a join
         # on the current extraction's id, PostgreSQL hashed the whole extraction table
-        # (spilling to disk) once its statistics were stale: 0.5-0.9 s a batch at
-        # 100,000 reports when autovacuum is off, and it is on this machine.
+        # (spilling to disk) once its statistics were stale: 0.2-0.9 s a batch at
+        # 100,000 reports with autovacuum off, as this machine's CI set-up has it.
         current = (
             select(col(ExtractionRecord.relevant), col(ExtractionRecord.data))
             .where(col(ExtractionRecord.report_id) == Report.id)
