@@ -1,10 +1,12 @@
-"""A batch reads its own reports' extractions, however big the tables and however old
-their statistics.
+"""Indexing a batch reads only the batch's rows, however big the tables and whatever
+their statistics say (PostgreSQL).
 
-PostgreSQL without autovacuum (this machine's CI configuration) never analysed the
-tables: at 100,000 reports the planner, reading them as small, hashed the whole
-extraction table (spilling it to disk) for every batch of 100, 0.5-0.9 s each, and
-publishing fell behind extraction. The indexer's query now leaves the planner no such
+Without autovacuum (this machine's CI configuration) nothing analysed the tables: at
+100,000 reports the planner, reading them as small, hashed the whole extraction table
+(spilling it to disk) for every batch of 100, 0.2-0.9 s each, and publishing fell
+behind extraction. Statistics taken at the wrong moment misled it too: analysed while
+it held copies of one meeting, feed_entry made every new meeting cost a walk through
+the whole feed. The indexer's queries and migration 0013 leave the planner no such
 choice; the relay refreshes the statistics when autovacuum is off.
 """
 
