@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -93,78 +94,65 @@ def dialect_insert(session: Session, table: Table) -> postgresql.Insert | sqlite
     return sqlite.insert(table)
 
 
-#: Tables changed by more rows than this since their last ANALYZE (plus a tenth of
-#: their rows, as autovacuum's analyze rule says) have stale statistics.
-STALE_AFTER_CHANGES = 1000
-_STALE_TABLES = text(
-    "SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema() "
-    "AND n_mod_since_analyze > :changes + 0.1 * n_live_tup ORDER BY relname"
-)
-
-
-def refresh_statistics(session: Session, table: str | None = None) -> list[str]:
-    """Refresh the query planner's statistics: of ``table`` (after a bulk change), else
-    of the tables that changed much since they were last analysed; the tables analysed
-    (SQLite's ``PRAGMA optimize`` does not say).
+def refresh_statistics(session: Session, table: str | None = None) -> None:
+    """Refresh the query planner's statistics: of ``table`` (after a bulk change), or
+    on SQLite (``PRAGMA optimize``) of the tables this connection used that changed
+    much since they were last analysed (PostgreSQL: ``maintain_tables``).
 
     Without statistics SQLite guesses that a status matches few reports, and for a
     statement naming a batch of 100 ids it walks the status index instead of the
     primary key: a batch's claim or requeue read every queued or finished report (100
-    ms instead of 10 at 100,000 reports). PostgreSQL's autovacuum analyses tables as
-    they change, but it can be switched off (this machine's CI configuration does):
-    then nothing did, and at 100,000 reports the planner, still reading the tables as
-    empty, hashed whole tables for batches of 100 rows. Without ``table``, PostgreSQL
-    is analysed here only when autovacuum is off."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
+    ms instead of 10 at 100,000 reports)."""
+    dialect = session.get_bind().dialect
+    if dialect.name == "sqlite":
         session.execute(text(f'ANALYZE "{table}"' if table else "PRAGMA optimize"))
-        return [table] if table else []
-    if dialect != "postgresql":
-        return []
-    if table:
-        tables = [table]
-    elif session.execute(text("SELECT current_setting('autovacuum')")).scalar_one() == "off":
-        tables = list(
-            session.execute(_STALE_TABLES, {"changes": STALE_AFTER_CHANGES}).scalars().all()
-        )
-    else:
-        return []
-    quote = session.get_bind().dialect.identifier_preparer.quote
-    for name in tables:
-        session.execute(text(f"ANALYZE {quote(name)}"))
-    return tables
+    elif dialect.name == "postgresql" and table:
+        session.execute(text(f"ANALYZE {dialect.identifier_preparer.quote(table)}"))
 
 
-#: Tables with more dead rows than this (plus a fifth of their live rows, autovacuum's
-#: vacuum rule) are vacuumed by ``vacuum_dead_rows``.
-DEAD_ROWS_BEFORE_VACUUM = 1000
-_BLOATED_TABLES = text(
-    "SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema() "
-    "AND n_dead_tup > :dead + 0.2 * n_live_tup ORDER BY relname"
+#: A table changed by more rows than this since its last ANALYZE, and by a tenth of its
+#: rows, has stale statistics; one with more dead rows than this, and than a fifth of its
+#: live rows, wants a VACUUM (autovacuum's rules, from 1,000 rows instead of 50).
+ROWS_BEFORE_MAINTENANCE = 1000
+_TABLES_DUE = text(
+    "SELECT relname, n_mod_since_analyze > :rows + 0.1 * n_live_tup AS stale, "
+    "n_dead_tup > :rows + 0.2 * n_live_tup AS bloated FROM pg_stat_user_tables "
+    "WHERE schemaname = current_schema() ORDER BY relname"
 )
 
 
-def vacuum_dead_rows(engine: Engine) -> list[str]:
-    """On PostgreSQL with autovacuum off, VACUUM the tables autovacuum would have: those
-    whose dead rows exceed ``DEAD_ROWS_BEFORE_VACUUM`` and a fifth of their live rows;
-    the tables vacuumed.
+@dataclass(frozen=True)
+class Maintenance:
+    analysed: list[str]
+    vacuumed: list[str]
 
-    Every report is rewritten three or four times on its way (queued, claimed,
-    finished, acknowledged), and its status is indexed, so each time its old version
-    stays in every index of the table until a vacuum. With nothing vacuuming, a
-    reprocess of 100,000 reports left 285,000 dead rows in ``report``: a batch's
-    look for the reports it held read 8,000 pages (95 ms) through the status index to
-    find none, and the observer's counts read the whole table four times over."""
+
+def maintain_tables(engine: Engine) -> Maintenance:
+    """On PostgreSQL with autovacuum off, do what autovacuum would: ANALYZE the tables
+    whose statistics are stale and VACUUM those with many dead rows (see
+    ``ROWS_BEFORE_MAINTENANCE``). Nothing elsewhere.
+
+    Autovacuum can be switched off (this machine's CI configuration does), and then
+    nothing did either. At 100,000 reports the planner, still reading the tables as
+    empty, hashed whole tables for batches of 100 rows. And every report is rewritten
+    three or four times on its way (queued, claimed, finished, acknowledged) with its
+    status indexed, so each old version stayed in every index of the table: a reprocess
+    of 100,000 reports left 285,000 dead rows in ``report``, and a batch's look for the
+    reports it held read 8,000 pages (95 ms) through the status index to find none."""
     if engine.dialect.name != "postgresql":
-        return []
+        return Maintenance([], [])
     with engine.connect() as connection:
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")
         if connection.execute(text("SELECT current_setting('autovacuum')")).scalar_one() != "off":
-            return []
-        tables = list(
-            connection.execute(_BLOATED_TABLES, {"dead": DEAD_ROWS_BEFORE_VACUUM}).scalars().all()
+            return Maintenance([], [])
+        due = connection.execute(_TABLES_DUE, {"rows": ROWS_BEFORE_MAINTENANCE}).all()
+        done = Maintenance(
+            analysed=[row.relname for row in due if row.stale],
+            vacuumed=[row.relname for row in due if row.bloated],
         )
         quote = connection.dialect.identifier_preparer.quote
-        for name in tables:
+        for name in done.vacuumed:
             connection.execute(text(f"VACUUM {quote(name)}"))  # outside a transaction block
-    return tables
+        for name in done.analysed:
+            connection.execute(text(f"ANALYZE {quote(name)}"))
+    return done

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import TextClause, text
 from sqlmodel import Session
 
 from danvan_shared.extraction_schema import (
@@ -39,6 +40,16 @@ BODY = (
     'Phó Bí thư Thường trực Huyện ủy chủ trì Hội nghị. Phong trào thi đua "Dân vận khéo" '
     "được triển khai sâu rộng; thực hiện Quy định số 124-QĐ/TW, ngày 02/02/2018."
 )
+
+
+def tuples_read(table: str) -> TextClause:
+    """PostgreSQL: the rows and index entries of ``table`` read so far by this
+    connection (its own counts, reported or not: compare two reads in one transaction)."""
+    return text(
+        "SELECT coalesce(sum(pg_stat_get_xact_tuples_returned(oid)), 0) FROM pg_class "
+        f"WHERE oid = '{table}'::regclass OR oid IN "
+        f"(SELECT indexrelid FROM pg_index WHERE indrelid = '{table}'::regclass)"
+    )
 
 
 def period(key: str, kind: str, text: str = "") -> Period:

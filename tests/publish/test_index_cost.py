@@ -19,7 +19,7 @@ from sqlmodel import Session
 from danvan_shared.db import get_engine
 from danvan_shared.extraction_schema import Extraction, Unit
 from danvan_shared.models import ExtractionRecord, Report
-from tests.publish.conftest import BODY, VERSION, make_extraction
+from tests.publish.conftest import BODY, VERSION, make_extraction, tuples_read
 from tests.publish.test_index_batch import assert_lowest_is_canonical, index_batch
 
 COPIES = 2000
@@ -104,11 +104,7 @@ def feed_entries_read(report_ids: list[uuid.UUID]) -> int:
     big table); the rows and index entries of feed_entry it read."""
     from danvan_publish import indexer
 
-    read = text(
-        "SELECT coalesce(sum(pg_stat_get_xact_tuples_returned(oid)), 0) FROM pg_class "
-        "WHERE oid = 'feed_entry'::regclass OR oid IN "
-        "(SELECT indexrelid FROM pg_index WHERE indrelid = 'feed_entry'::regclass)"
-    )
+    read = tuples_read("feed_entry")
     with Session(get_engine()) as session:
         session.execute(text("SET LOCAL enable_seqscan = off"))
         # The server adds a connection's counts up until it reports them (at most once a

@@ -21,10 +21,27 @@ from sqlmodel import Session
 
 from danvan_shared.db import build_engine
 from danvan_shared.models import ExtractionRecord, Report
-from tests.publish.conftest import BODY, VERSION, make_extraction
+from tests.publish.conftest import BODY, VERSION, make_extraction, tuples_read
 
 REPORTS = 20_000
 BATCH = 100
+
+
+def extracted_reports(ids: list[uuid.UUID], now: datetime, *, pending: bool) -> list[dict]:
+    """Rows of reports as extract leaves them (``pending``: their event outstanding)."""
+    return [
+        {
+            "id": report_id,
+            "content_hash": report_id.hex,
+            "content_type": "text/plain",
+            "body": BODY,
+            "received_at": now,
+            "status": "extracted",
+            "extractor_version": VERSION,
+            "event_pending": pending,
+        }
+        for report_id in ids
+    ]
 
 
 @pytest.fixture
@@ -39,22 +56,7 @@ def grown_database(own_postgres_url: str) -> str:
         connection.execute(text("ANALYZE"))
         for _ in range(0, REPORTS, 5000):
             ids = [uuid.uuid4() for _ in range(5000)]
-            connection.execute(
-                insert(Report),
-                [
-                    {
-                        "id": report_id,
-                        "content_hash": report_id.hex,
-                        "content_type": "text/plain",
-                        "body": BODY,
-                        "received_at": now,
-                        "status": "extracted",
-                        "extractor_version": VERSION,
-                        "event_pending": True,
-                    }
-                    for report_id in ids
-                ],
-            )
+            connection.execute(insert(Report), extracted_reports(ids, now, pending=True))
             connection.execute(
                 insert(ExtractionRecord),
                 [
@@ -77,11 +79,7 @@ def test_a_batch_reads_only_its_own_extractions(grown_database: str) -> None:
     from danvan_publish import index_repository
 
     engine = build_engine(grown_database)
-    read = text(
-        "SELECT coalesce(sum(pg_stat_get_xact_tuples_returned(oid)), 0) FROM pg_class "
-        "WHERE oid = 'extraction'::regclass OR oid IN "
-        "(SELECT indexrelid FROM pg_index WHERE indrelid = 'extraction'::regclass)"
-    )
+    read = tuples_read("extraction")
     with Session(engine) as session:
         batch = session.execute(text(f"SELECT id FROM report LIMIT {BATCH}")).scalars().all()
         before = session.execute(read).scalar_one()
@@ -106,22 +104,7 @@ def test_new_meetings_are_probed_by_index_after_statistics_of_one_meeting(
     now = datetime.now(UTC)
     copies = [uuid.uuid4() for _ in range(2000)]
     with engine.begin() as connection:
-        connection.execute(
-            insert(Report),
-            [
-                {
-                    "id": report_id,
-                    "content_hash": report_id.hex,
-                    "content_type": "text/plain",
-                    "body": BODY,
-                    "received_at": now,
-                    "status": "extracted",
-                    "extractor_version": VERSION,
-                    "event_pending": False,
-                }
-                for report_id in copies
-            ],
-        )
+        connection.execute(insert(Report), extracted_reports(copies, now, pending=False))
         connection.execute(
             text(
                 "INSERT INTO feed_entry (report_id, feed, boundary, campaign_slugs, event_key, "
@@ -133,11 +116,7 @@ def test_new_meetings_are_probed_by_index_after_statistics_of_one_meeting(
             )
         )
         connection.execute(text("ANALYZE feed_entry"))
-    read = text(
-        "SELECT coalesce(sum(pg_stat_get_xact_tuples_returned(oid)), 0) FROM pg_class "
-        "WHERE oid = 'feed_entry'::regclass OR oid IN "
-        "(SELECT indexrelid FROM pg_index WHERE indrelid = 'feed_entry'::regclass)"
-    )
+    read = tuples_read("feed_entry")
     events = [(feed, f"meeting-{n}") for n in range(BATCH) for feed in ("national", "tuyen-quang")]
     with Session(engine) as session:
         before = session.execute(read).scalar_one()

@@ -7,12 +7,51 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import event, insert, text
+from sqlalchemy import Engine, event, insert, text
 from sqlmodel import Session
 
 from danvan_shared import lifecycle
-from danvan_shared.db import build_engine, refresh_statistics, vacuum_dead_rows
+from danvan_shared.db import Maintenance, build_engine, maintain_tables, refresh_statistics
 from danvan_shared.models import Report
+
+REPORTS = 3000
+
+
+def store_queued(engine: Engine, now: datetime) -> list[uuid.UUID]:
+    """``REPORTS`` queued reports, in one statement; their ids."""
+    ids = [uuid.uuid4() for _ in range(REPORTS)]
+    with engine.begin() as connection:
+        connection.execute(
+            insert(Report.__table__),  # type: ignore[attr-defined]
+            [
+                {
+                    "id": report_id,
+                    "content_hash": report_id.hex,
+                    "content_type": "text/plain",
+                    "body": "x",
+                    "status": "queued",
+                    "received_at": now,
+                    "queued_at": now,
+                    "attempts": 0,
+                    "event_pending": False,
+                }
+                for report_id in ids
+            ],
+        )
+    return ids
+
+
+def counted_in_pg_stat(engine: Engine, column: str, at_least: int) -> str:
+    """Wait until ``report``'s ``column`` in pg_stat_user_tables reaches ``at_least`` (a
+    backend reports its counts at most once a second); the server's autovacuum setting."""
+    statistic = text(f"SELECT {column} FROM pg_stat_user_tables WHERE relname = 'report'")
+    with engine.connect() as connection:
+        deadline = time.monotonic() + 10
+        while connection.execute(statistic).scalar_one() < at_least:
+            assert time.monotonic() < deadline, f"{column} never reached {at_least}"
+            time.sleep(0.2)
+            connection.rollback()  # a transaction keeps one snapshot of the statistics
+        return str(connection.execute(text("SHOW autovacuum")).scalar_one())
 
 
 def test_a_batch_claim_reads_its_reports_by_primary_key_once_statistics_exist(
@@ -22,23 +61,7 @@ def test_a_batch_claim_reads_its_reports_by_primary_key_once_statistics_exist(
     read every queued report: with a backlog of 100,000, 100 ms a batch instead of 10."""
     engine = build_engine(sqlite_url)
     now = datetime.now(UTC)
-    rows = [
-        {
-            "id": uuid.uuid4(),
-            "content_hash": uuid.uuid4().hex,
-            "content_type": "text/plain",
-            "body": "x",
-            "status": "queued",
-            "received_at": now,
-            "queued_at": now,
-            "attempts": 0,
-            "event_pending": False,
-        }
-        for _ in range(3000)
-    ]
-    with engine.begin() as connection:
-        connection.execute(insert(Report.__table__), rows)  # type: ignore[attr-defined]
-    batch = [row["id"] for row in rows[:100]]
+    batch = store_queued(engine, now)[:100]
 
     def claim_plan() -> str:
         plans: list[str] = []
@@ -69,48 +92,24 @@ def test_postgresql_statistics_are_refreshed_when_autovacuum_is_off(
     own_postgres_url: str,
 ) -> None:
     """With autovacuum off (this machine's CI configuration) nothing analysed the tables:
-    the relay's refresh analyses those that changed much, and leaves the rest; with
+    the relay's upkeep analyses those that changed much, and leaves the rest; with
     autovacuum on it leaves them all to autovacuum."""
     engine = build_engine(own_postgres_url)
-    now = datetime.now(UTC)
-    rows = [
-        {
-            "id": uuid.uuid4(),
-            "content_hash": uuid.uuid4().hex,
-            "content_type": "text/plain",
-            "body": "x",
-            "status": "queued",
-            "received_at": now,
-            "attempts": 0,
-            "event_pending": False,
-        }
-        for _ in range(3000)
-    ]
-    with engine.begin() as connection:
-        connection.execute(insert(Report.__table__), rows)  # type: ignore[attr-defined]
-    changed = text("SELECT n_mod_since_analyze FROM pg_stat_user_tables WHERE relname = 'report'")
-    with Session(engine) as session:
-        # a backend reports its counts to the statistics at most once a second
-        deadline = time.monotonic() + 10
-        while session.execute(changed).scalar_one() < len(rows):
-            assert time.monotonic() < deadline, "the inserts never reached pg_stat"
-            time.sleep(0.2)
-            session.rollback()
-        autovacuum = session.execute(text("SHOW autovacuum")).scalar_one()
-        analysed = refresh_statistics(session)
-        session.commit()
-        again = refresh_statistics(session)
-        session.commit()
-        estimate = session.execute(
+    store_queued(engine, datetime.now(UTC))
+    autovacuum = counted_in_pg_stat(engine, "n_mod_since_analyze", REPORTS)
+    kept = maintain_tables(engine)
+    again = maintain_tables(engine)
+    with engine.connect() as connection:
+        estimate = connection.execute(
             text("SELECT reltuples FROM pg_class WHERE relname = 'report'")
         ).scalar_one()
     engine.dispose()
     if autovacuum == "off":
-        assert analysed == ["report"]  # only the table that changed
-        assert estimate == len(rows)
+        assert kept == Maintenance(analysed=["report"], vacuumed=[])  # only what changed
+        assert estimate == REPORTS
     else:
-        assert analysed == []
-    assert again == []
+        assert kept == Maintenance([], [])
+    assert again == Maintenance([], [])
 
 
 def test_postgresql_dead_rows_are_vacuumed_when_autovacuum_is_off(own_postgres_url: str) -> None:
@@ -119,44 +118,21 @@ def test_postgresql_dead_rows_are_vacuumed_when_autovacuum_is_off(own_postgres_u
     its live ones (and 1,000), as autovacuum would."""
     engine = build_engine(own_postgres_url)
     now = datetime.now(UTC)
-    ids = [uuid.uuid4() for _ in range(3000)]
-    with engine.begin() as connection:
-        connection.execute(
-            insert(Report.__table__),  # type: ignore[attr-defined]
-            [
-                {
-                    "id": report_id,
-                    "content_hash": report_id.hex,
-                    "content_type": "text/plain",
-                    "body": "x",
-                    "status": "queued",
-                    "received_at": now,
-                    "attempts": 0,
-                    "event_pending": False,
-                }
-                for report_id in ids
-            ],
-        )
+    ids = store_queued(engine, now)
     with Session(engine) as session:
         lifecycle.claim(session, ids, task_id="t", now=now)  # every row moves once
         session.commit()
-    dead = text("SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'report'")
+    autovacuum = counted_in_pg_stat(engine, "n_dead_tup", REPORTS)
+    kept = maintain_tables(engine)
     with engine.connect() as connection:
-        deadline = time.monotonic() + 10
-        while connection.execute(dead).scalar_one() < len(ids):
-            assert time.monotonic() < deadline, "the updates never reached pg_stat"
-            time.sleep(0.2)
-            connection.rollback()
-        autovacuum = connection.execute(text("SHOW autovacuum")).scalar_one()
-        connection.rollback()
-    vacuumed = vacuum_dead_rows(engine)
-    with engine.connect() as connection:
-        left = connection.execute(dead).scalar_one()
-    again = vacuum_dead_rows(engine)
+        left = connection.execute(
+            text("SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'report'")
+        ).scalar_one()
+    again = maintain_tables(engine)
     engine.dispose()
     if autovacuum == "off":
-        assert vacuumed == ["report"]
+        assert kept.vacuumed == ["report"]
         assert left == 0
     else:
-        assert vacuumed == []
-    assert again == []
+        assert kept == Maintenance([], [])
+    assert again == Maintenance([], [])

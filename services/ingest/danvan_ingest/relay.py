@@ -47,7 +47,7 @@ from danvan_ingest.broker import (
 from danvan_ingest.idempotency import prune_expired
 from danvan_ingest.repository import ReportRepository
 from danvan_shared import lifecycle
-from danvan_shared.db import get_engine, refresh_statistics, session_scope, vacuum_dead_rows
+from danvan_shared.db import get_engine, maintain_tables, refresh_statistics, session_scope
 from danvan_shared.events import (
     EXTRACT_BULK_QUEUE,
     EXTRACT_QUEUE,
@@ -92,13 +92,13 @@ def relay_once(settings: Settings | None = None, now: datetime | None = None) ->
             )
             _send_events(session, pending, now, result)
         prune_expired(session, ttl=timedelta(hours=settings.idempotency_ttl_hours), now=now)
-        analysed = refresh_statistics(session)  # after the queries above: they name the tables
-    vacuumed = vacuum_dead_rows(get_engine())
-    if analysed or vacuumed:
+        refresh_statistics(session)  # SQLite; after the queries above: they name the tables
+    kept = maintain_tables(get_engine())  # PostgreSQL with autovacuum off
+    if kept.analysed or kept.vacuumed:
         logger.info(
             "tables kept (autovacuum is off): analysed %s; vacuumed %s",
-            ", ".join(analysed) or "none",
-            ", ".join(vacuumed) or "none",
+            ", ".join(kept.analysed) or "none",
+            ", ".join(kept.vacuumed) or "none",
         )
     if result.queued or result.events:
         logger.info(
