@@ -187,10 +187,15 @@ def test_copies_indexed_at_the_same_time_leave_one_shown(
     the second sees the first's entries."""
     from concurrent.futures import ThreadPoolExecutor
 
+    from danvan_publish.worker import celery_app
+
     from tests.ops.pipeline import fresh_postgres
     from tests.publish.test_index_cost import stage_many
 
     configure(database_url=fresh_postgres(postgres_url), public_base_url=BASE_URL)
+    # Celery registers a task before it binds it: the first thread to touch an
+    # unfinalized app could hand the second an unbound task (no request stack).
+    celery_app.finalize(auto=True)
     for meeting in range(1, 6):
         halves = [stage_many([meeting] * 20), stage_many([meeting] * 20)]
         with ThreadPoolExecutor(max_workers=2) as pool:
