@@ -136,3 +136,23 @@ def test_postgresql_dead_rows_are_vacuumed_when_autovacuum_is_off(own_postgres_u
     else:
         assert kept == Maintenance([], [])
     assert again == Maintenance([], [])
+
+
+def test_postgresql_analyze_leaves_out_the_text_that_is_only_shown(
+    own_postgres_url: str,
+) -> None:
+    """ANALYZE sorts a sample of every column's values; a report's text, title and links
+    are never filtered on, so their statistics cost half of each ANALYZE for nothing
+    (migration 0014). The columns the queries filter on keep theirs."""
+    engine = build_engine(own_postgres_url)
+    store_queued(engine, datetime.now(UTC))
+    with engine.begin() as connection:
+        connection.execute(text("ANALYZE report"))
+        described = set(
+            connection.execute(
+                text("SELECT attname FROM pg_stats WHERE tablename = 'report'")
+            ).scalars()
+        )
+    engine.dispose()
+    assert {"status", "content_hash", "received_at", "event_pending"} <= described
+    assert not described & {"body", "title", "source_url", "source_name", "last_error"}
