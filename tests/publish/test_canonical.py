@@ -188,7 +188,6 @@ def test_copies_indexed_at_the_same_time_leave_one_shown(
     from concurrent.futures import ThreadPoolExecutor
 
     from danvan_publish.worker import celery_app
-
     from tests.ops.pipeline import fresh_postgres
     from tests.publish.test_index_cost import stage_many
 
