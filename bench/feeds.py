@@ -1,8 +1,8 @@
 """Benchmark the publish feeds at 10,000 and 100,000 reports on PostgreSQL.
 
 Generates reports and their feed entries (three per report: pre-2025 province,
-post-2025 province, national), with their pre-rendered items as the indexer stores
-them, straight into the read model, then measures, in
+post-2025 province, national), with their pre-rendered items (one set per report) as
+the indexer stores them, straight into the read model, then measures, in
 process through httpx.AsyncClient + ASGITransport (no network, no TestClient thread
 hops, so the figures are the app's own cost), sequential requests for:
 
@@ -62,7 +62,9 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def generate(count: int, rng: random.Random) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def generate(
+    count: int, rng: random.Random
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     from types import SimpleNamespace
 
     from danvan_publish import fragments, labels, provinces
@@ -70,7 +72,9 @@ def generate(count: int, rng: random.Random) -> tuple[list[dict[str, Any]], list
 
     old = provinces.scopes_for_boundary("old")
     now = datetime.now(UTC)
-    reports, entries = [], []
+    reports: list[dict[str, Any]] = []
+    entries: list[dict[str, Any]] = []
+    items: list[dict[str, Any]] = []
     for _ in range(count):
         report_id = uuid.uuid4()
         year = rng.randint(2019, 2025)
@@ -136,31 +140,36 @@ def generate(count: int, rng: random.Random) -> tuple[list[dict[str, Any]], list
         }
         for scope in (province, new, provinces.scope(provinces.NATIONAL)):
             if scope is not None:
-                entry = {
-                    **common,
-                    "feed": scope.slug,
-                    "boundary": scope.boundary,
-                    "province_code": scope.code,
-                    "province_name": scope.name,
-                }
-                entry.update(
-                    fragments.render(
-                        SimpleNamespace(**entry),  # type: ignore[arg-type]
-                        BASE_URL,
-                    ).as_columns()
+                entries.append(
+                    {
+                        **common,
+                        "feed": scope.slug,
+                        "boundary": scope.boundary,
+                        "province_code": scope.code,
+                        "province_name": scope.name,
+                    }
                 )
-                entries.append(entry)
-    return reports, entries
+        rendered = fragments.render_report(
+            SimpleNamespace(**entries[-1]),  # type: ignore[arg-type]
+            BASE_URL,
+        )
+        assert rendered is not None
+        items.append({"report_id": report_id, "content_hash": "x", **rendered.as_columns()})
+    return reports, entries, items
 
 
 def load(url: str, count: int, rng: random.Random) -> None:
     from danvan_shared.db import build_engine
-    from danvan_shared.models import FeedEntry, Report
+    from danvan_shared.models import FeedEntry, Report, ReportItem
 
     engine = build_engine(url)
-    reports, entries = generate(count, rng)
+    reports, entries, items = generate(count, rng)
     with engine.begin() as connection:
-        for rows, table in ((reports, Report.__table__), (entries, FeedEntry.__table__)):
+        for rows, table in (
+            (reports, Report.__table__),
+            (entries, FeedEntry.__table__),
+            (items, ReportItem.__table__),
+        ):
             for offset in range(0, len(rows), 5000):
                 connection.execute(insert(table), rows[offset : offset + 5000])  # type: ignore[arg-type]
         feeds = {row["feed"] for row in entries}

@@ -1,5 +1,6 @@
-"""Pre-rendered feed items: what the indexer stores is what feedgen would write, and a
-page served from stored items equals one rendered on request."""
+"""Pre-rendered feed items: a report's items are stored once for all its feeds, what a
+feed serves from them is what feedgen would write for the entry, and a page served
+from stored items equals one rendered on request."""
 
 from __future__ import annotations
 
@@ -12,12 +13,12 @@ import pytest
 from fastapi.testclient import TestClient
 from feedgen.entry import FeedEntry as FeedgenEntry
 from lxml import etree
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
 from danvan_publish import fragments
 from danvan_shared.db import get_engine
-from danvan_shared.models import FeedEntry
+from danvan_shared.models import FeedEntry, ReportItem
 from tests.publish.conftest import BASE_URL, VERSION, StoreReport, make_extraction
 
 
@@ -54,19 +55,40 @@ def _stored(feed: str) -> list[FeedEntry]:
         return list(session.exec(select(FeedEntry).where(FeedEntry.feed == feed)))
 
 
-def test_stored_items_are_what_feedgen_writes_for_the_entry(store_report: StoreReport) -> None:
+def _items() -> list[ReportItem]:
+    with Session(get_engine()) as session:
+        return list(session.exec(select(ReportItem)))
+
+
+def _served(entry: FeedEntry, fmt: str) -> str:
+    """The item a feed serves for ``entry`` from its report's stored items."""
+    with Session(get_engine()) as session:
+        stored = session.get(ReportItem, entry.report_id)
+    assert stored is not None
+    assert fragments.is_current(
+        stored.fragment_base_url, stored.content_hash, entry.content_hash, BASE_URL
+    )
+    column = {"rss": stored.rss_item, "atom": stored.atom_entry, "json": stored.json_item}
+    return fragments.fill(fmt, column[fmt], entry.feed, entry.province_name, entry.updated_at)
+
+
+def test_a_reports_items_are_stored_once_and_serve_each_feed_as_feedgen_writes_it(
+    store_report: StoreReport,
+) -> None:
     store_report()
-    [entry] = _stored("tuyen-quang")
-    assert entry.fragment_base_url == f"v{fragments.FORMAT_VERSION} {BASE_URL}"
-    assert entry.atom_entry and entry.rss_item and entry.json_item
-    reference = _feedgen_entry(entry)
-    for stored, expected in (
-        (entry.atom_entry, reference.atom_entry()),
-        (entry.rss_item, reference.rss_entry()),
-    ):
-        ours, theirs = _tree(etree.fromstring(stored)), _tree(expected)
-        assert ours[:3] == theirs[:3]
-        assert list(ours[3]) == list(theirs[3])
+    [item] = _items()
+    assert item.fragment_base_url == f"v{fragments.FORMAT_VERSION} {BASE_URL}"
+    entries = [*_stored("tuyen-quang"), *_stored("tuyen-quang-2025"), *_stored("national")]
+    assert len(entries) == 3
+    for entry in entries:
+        reference = _feedgen_entry(entry)
+        for served, expected in (
+            (_served(entry, "atom"), reference.atom_entry()),
+            (_served(entry, "rss"), reference.rss_entry()),
+        ):
+            ours, theirs = _tree(etree.fromstring(served)), _tree(expected)
+            assert ours[:3] == theirs[:3]
+            assert list(ours[3]) == list(theirs[3])
 
 
 @pytest.mark.parametrize("fmt", ["rss", "atom", "json"])
@@ -82,10 +104,14 @@ def test_entries_without_stored_items_are_rendered_on_request_the_same_way(
     for values in (
         {"fragment_base_url": f"v{fragments.FORMAT_VERSION} https://elsewhere.example"},
         {"fragment_base_url": f"v0 {BASE_URL}"},
-        {"rss_item": None, "atom_entry": None, "json_item": None},
+        {"content_hash": "0" * 64},  # rendered from what the entries showed before
+        None,  # no items at all
     ):
         with Session(get_engine()) as session:
-            session.exec(update(FeedEntry).values(**values))  # type: ignore[call-overload]
+            if values is None:
+                session.exec(delete(ReportItem))  # type: ignore[call-overload]
+            else:
+                session.exec(update(ReportItem).values(**values))  # type: ignore[call-overload]
             session.commit()
         render_cache.clear()
         assert client.get(url).content == stored
@@ -100,7 +126,7 @@ def test_reindexing_fills_in_missing_items_without_changing_the_feed(
     report_id = store_report()
     etag = client.get("/v1/feeds/tuyen-quang/2022.atom").headers["etag"]
     with Session(get_engine()) as session:
-        session.exec(update(FeedEntry).values(atom_entry=None))  # type: ignore[call-overload]
+        session.exec(delete(ReportItem))  # type: ignore[call-overload]
         session.commit()
     from danvan_publish.tasks import index_report
 
@@ -110,30 +136,26 @@ def test_reindexing_fills_in_missing_items_without_changing_the_feed(
         status="extracted",
         extractor_version=VERSION,
     )
-    assert all(entry.atom_entry for entry in _stored("tuyen-quang"))
+    assert [item.report_id for item in _items()] == [report_id]
     response = client.get("/v1/feeds/tuyen-quang/2022.atom", headers={"If-None-Match": etag})
     assert response.status_code == 304
 
 
-def test_backfill_stores_the_items_of_entries_without_current_ones(
+def test_backfill_stores_the_items_of_reports_without_current_ones(
     store_report: StoreReport, client: TestClient
 ) -> None:
     from danvan_publish.backfill import backfill
     from danvan_publish.http_cache import render_cache
 
-    store_report()
-    store_report(make_extraction(event_key="tq|other"))
+    first = store_report()
+    second = store_report(make_extraction(event_key="tq|other"))
     before = client.get("/v1/feeds/national/2022.rss").content
     with Session(get_engine()) as session:
-        session.exec(
-            update(FeedEntry).values(  # type: ignore[call-overload]
-                fragment_base_url=None, rss_item=None, atom_entry=None, json_item=None
-            )
-        )
+        session.exec(delete(ReportItem))  # type: ignore[call-overload]
         session.commit()
-    assert backfill(batch=2) == 6
+    assert backfill(batch=2) == 2  # three entries each, each report rendered once
     assert backfill() == 0
-    assert all(entry.rss_item for entry in _stored("national"))
+    assert {item.report_id for item in _items()} == {first, second}
     render_cache.clear()
     assert client.get("/v1/feeds/national/2022.rss").content == before
 
@@ -162,34 +184,33 @@ def _entry(**changes: Any) -> FeedEntry:
     return FeedEntry(**{**values, **changes})
 
 
-def _items(entry: FeedEntry) -> tuple[str | None, ...]:
-    return (entry.fragment_base_url, entry.rss_item, entry.atom_entry, entry.json_item)
-
-
-@pytest.mark.parametrize(
-    "province_name",
-    ["Tuyên Quang", "A & B <\"quoted\"> 'x'", None],
-)
-def test_items_rendered_once_per_report_equal_items_rendered_one_by_one(
-    province_name: str | None,
+@pytest.mark.parametrize("fmt", ["rss", "atom", "json"])
+@pytest.mark.parametrize("province_name", ["Tuyên Quang", "A & B <\"quoted\"> 'x'", None])
+def test_a_reports_shared_item_filled_in_equals_the_entrys_own(
+    fmt: str, province_name: str | None
 ) -> None:
-    # The feeds of one report: the items are rendered once and each feed put in.
-    together = [
+    # One rendering serves every feed of the report, whatever its name and update time.
+    shared = fragments.render_report(_entry(), BASE_URL)
+    assert shared is not None
+    stored = {"rss": shared.rss, "atom": shared.atom, "json": shared.json}[fmt]
+    for entry in (
         _entry(),
         _entry(feed="tuyen-quang-2025", boundary="2025", province_name=province_name),
         _entry(feed="national", province_code=None, province_name=None),
-        # Content holding the placeholders' private-use characters is rendered alone.
-        _entry(feed="ha-giang", summary="Tóm tắt \ue000feed\ue001 lạ"),
-        _entry(feed="ha-giang-2025", summary="Tóm tắt \ue000feed\ue001 lạ"),
-    ]
-    alone = [
-        _entry(**{k: getattr(e, k) for k in ("feed", "province_name", "summary")}) for e in together
-    ]
-    fragments.store_all(together, BASE_URL)
-    for entry in alone:
-        fragments.store(entry, BASE_URL)
-    assert [_items(entry) for entry in together] == [_items(entry) for entry in alone]
-    # Each item names its own feed, and only it.
-    for entry in together:
-        assert f'term="{entry.feed}"' in (entry.atom_entry or "")
-        assert f'"province:{entry.feed}"' in (entry.json_item or "")
+        _entry(updated_at=datetime(2023, 1, 2, 3, 4, 5, 678, tzinfo=UTC)),
+    ):
+        own = fragments.RENDER[fmt](fragments.feed_item(entry, BASE_URL))
+        assert fragments.fill(fmt, stored, entry.feed, entry.province_name, entry.updated_at) == own
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"summary": "Tóm tắt \ue000feed\ue001 lạ"},
+        {"title": "Cập nhật lúc 0001-01-01T00:00:00+00:00"},
+    ],
+)
+def test_a_report_whose_text_holds_a_placeholder_is_rendered_on_request(
+    changes: dict[str, Any],
+) -> None:
+    assert fragments.render_report(_entry(**changes), BASE_URL) is None

@@ -1,8 +1,14 @@
-"""Pre-rendered feed items: an entry's RSS ``<item>``, Atom ``<entry>`` and JSON Feed item.
+"""Pre-rendered feed items: a report's RSS ``<item>``, Atom ``<entry>`` and JSON Feed item.
 
-The indexer renders them once, when an entry is written, and stores them in the
-read model; a feed page is then a keyset query and a string join around a channel
-header (``feeds.assemble_*``), with no per-item rendering on the request path.
+The indexer renders them once per report, when its entries are written, and stores
+them in the read model (``ReportItem``); a feed page is then a keyset query and a
+string join around a channel header (``feeds.assemble_*``), with no per-item
+rendering on the request path.
+
+A report's entries (its province before and after 2025, and ``national``) show the
+same item but for two things: the feed's own category and the entry's update time.
+The stored items hold placeholders for both, and ``fill`` puts an entry's own in, so
+the items are rendered and written once per report rather than once per feed.
 
 The XML mirrors what feedgen writes for an entry (same elements, same order, same
 date formats), built directly with lxml because feedgen's entry objects cost about
@@ -10,20 +16,22 @@ date formats), built directly with lxml because feedgen's entry objects cost abo
 default (Atom) namespace where it is spliced in; the RSS item declares the
 ``content`` prefix itself, as it is also declared on ``<rss>``.
 
-The items name the public base URL (the report page link), so each entry stores the
-key it was rendered under: ``FORMAT_VERSION`` and the base URL. An entry with no
-items or another key (indexed before this existed, another base URL, an older item
-format) is rendered on request, the same way, until ``backfill`` (or a re-index)
-stores its items. Bump ``FORMAT_VERSION`` whenever what an item shows changes.
+The items name the public base URL (the report page link), so each stored item keeps
+the key it was rendered under (``FORMAT_VERSION`` and the base URL) and the content
+hash of the entries it was rendered from. An entry whose report has no item, or one
+of another key or hash (indexed before this existed, another base URL, an older item
+format, a report whose text holds a placeholder), is rendered on request, the same
+way, until ``backfill`` (or a re-index) stores its items. Bump ``FORMAT_VERSION``
+whenever what an item shows changes.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from functools import lru_cache
 from typing import Any, Protocol
 
 from lxml import etree
@@ -44,8 +52,7 @@ _sub: _Sub = etree.SubElement
 
 
 class ItemSource(Protocol):
-    """What an item shows and where it is stored: a ``FeedEntry``, or the indexer's
-    ``EntryRow``."""
+    """What an item shows: a ``FeedEntry``, or the indexer's ``EntryRow``."""
 
     report_id: uuid.UUID
     feed: str
@@ -61,10 +68,6 @@ class ItemSource(Protocol):
     content_html: str
     published_at: datetime
     updated_at: datetime
-    fragment_base_url: str | None
-    rss_item: str | None
-    atom_entry: str | None
-    json_item: str | None
 
 
 def feed_item(entry: ItemSource, base_url: str) -> FeedItem:
@@ -181,30 +184,14 @@ def render_item(item: FeedItem, base_url: str) -> Fragments:
     return Fragments(key(base_url), rss_item(item), atom_entry(item), json_item(item))
 
 
-# What stands for the feed's own category while the items shared by a report's entries
-# are rendered: characters of the private use area, which no feed name holds. An item
-# whose own text holds them is rendered on its own.
+# What stands for the feed's own category and the entry's update time in a report's
+# stored items: characters of the private use area, which no feed name holds, and a
+# time no report has. A report whose own text holds either is rendered on request.
 _FEED_TERM = "\ue000feed\ue001"
 _FEED_LABEL = "\ue000province\ue001"
 _FEED_SCHEME = "urn:danvan:province"
-
-
-def _shared_columns(entry: ItemSource) -> tuple[Any, ...]:
-    """Everything ``feed_item`` reads but the feed's own category."""
-    return (
-        entry.report_id,
-        entry.period_key,
-        entry.period_kind,
-        entry.meeting_type,
-        entry.level,
-        tuple((campaign["slug"], campaign["name"]) for campaign in entry.campaigns),
-        entry.source_url,
-        entry.title,
-        entry.summary,
-        entry.content_html,
-        entry.published_at,
-        entry.updated_at,
-    )
+_UPDATED = datetime(1, 1, 1, tzinfo=UTC)
+_FORMATS = ("rss", "atom", "json")
 
 
 def _feed_category(entry: ItemSource) -> Category:
@@ -229,50 +216,51 @@ def _category_parts(category: Category) -> tuple[str, str, str]:
     )
 
 
-def store_all(entries: Sequence[ItemSource], base_url: str) -> None:
-    """``store`` for entries of one report: the items of entries that differ only in
-    their feed are rendered once, and each entry's feed category is put in."""
-    groups: dict[tuple[Any, ...], list[ItemSource]] = {}
-    for entry in entries:
-        groups.setdefault(_shared_columns(entry), []).append(entry)
-    for group in groups.values():
-        if len(group) == 1 or not _store_group(group, base_url):
-            for entry in group:
-                store(entry, base_url)
+@lru_cache(maxsize=256)
+def _feed_parts(feed: str, province_name: str | None) -> dict[str, str]:
+    label = province_name or "Toàn quốc"
+    return dict(zip(_FORMATS, _category_parts(Category(feed, label, _FEED_SCHEME)), strict=True))
 
 
-def _store_group(group: list[ItemSource], base_url: str) -> bool:
-    item = feed_item(group[0], base_url)
+_FEED_PLACEHOLDERS = dict(
+    zip(_FORMATS, _category_parts(Category(_FEED_TERM, _FEED_LABEL, _FEED_SCHEME)), strict=True)
+)
+# the update time as the Atom and JSON items spell it (RSS items have none)
+_UPDATED_ATOM = _UPDATED.isoformat()
+_UPDATED_JSON = to_json(_UPDATED).decode()
+_UPDATED_PLACEHOLDERS = {"rss": None, "atom": _UPDATED_ATOM, "json": _UPDATED_JSON}
+
+
+def render_report(entry: ItemSource, base_url: str) -> Fragments | None:
+    """The items of ``entry``'s report, shared by all its entries: the feed's category
+    and the update time are placeholders for ``fill``. None when the report's own text
+    holds a placeholder: its entries are then rendered one by one, on request."""
+    item = feed_item(entry, base_url)
     item.categories[0] = Category(_FEED_TERM, _FEED_LABEL, _FEED_SCHEME)
-    shared = render_item(item, base_url)
-    placeholders = _category_parts(item.categories[0])
-    texts = (shared.rss, shared.atom, shared.json)
-    # Each placeholder once, and no other private-use text that a replace could touch.
-    if any(
-        text.count(placeholder) != 1 or text.count("\ue000") != placeholder.count("\ue000")
-        for text, placeholder in zip(texts, placeholders, strict=True)
-    ):
-        return False
-    for entry in group:
-        own = _category_parts(_feed_category(entry))
-        rss, atom, json = (
-            text.replace(placeholder, part)
-            for text, placeholder, part in zip(texts, placeholders, own, strict=True)
-        )
-        for name, value in Fragments(shared.key, rss, atom, json).as_columns().items():
-            setattr(entry, name, value)
-    return True
+    shared = render_item(replace(item, updated=_UPDATED), base_url)
+    for fmt, text in zip(_FORMATS, (shared.rss, shared.atom, shared.json), strict=True):
+        feed_placeholder = _FEED_PLACEHOLDERS[fmt]
+        updated_placeholder = _UPDATED_PLACEHOLDERS[fmt]
+        # Each placeholder once, and no other private-use text that a fill could touch.
+        if text.count(feed_placeholder) != 1 or text.count("\ue000") != feed_placeholder.count(
+            "\ue000"
+        ):
+            return None
+        if updated_placeholder is not None and text.count(updated_placeholder) != 1:
+            return None
+    return shared
 
 
-def is_current(entry: ItemSource, base_url: str) -> bool:
-    return entry.fragment_base_url == key(base_url) and None not in (
-        entry.rss_item,
-        entry.atom_entry,
-        entry.json_item,
-    )
+def fill(fmt: str, stored: str, feed: str, province_name: str | None, updated: datetime) -> str:
+    """One entry's item in ``fmt`` from its report's stored item (``render_report``)."""
+    text = stored.replace(_FEED_PLACEHOLDERS[fmt], _feed_parts(feed, province_name)[fmt], 1)
+    if fmt == "atom":
+        return text.replace(_UPDATED_ATOM, updated.astimezone(UTC).isoformat(), 1)
+    if fmt == "json":
+        return text.replace(_UPDATED_JSON, to_json(updated.astimezone(UTC)).decode(), 1)
+    return text
 
 
-def store(entry: ItemSource, base_url: str) -> None:
-    """Render the entry's fragments into its columns (after every other column is set)."""
-    for name, value in render(entry, base_url).as_columns().items():
-        setattr(entry, name, value)
+def is_current(item_key: str | None, item_hash: str | None, entry_hash: str, base_url: str) -> bool:
+    """Whether a stored item serves an entry of ``entry_hash`` under ``base_url``."""
+    return item_key == key(base_url) and item_hash == entry_hash

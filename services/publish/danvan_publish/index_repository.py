@@ -4,7 +4,8 @@ whether a meeting has one copy or thousands.
 
 Writes go in bulk: new entries in one multi-row INSERT … RETURNING (on PostgreSQL, ids
 drawn from the sequence in one query and one executemany INSERT), changed ones in one
-executemany UPDATE by primary key, stale ones in one DELETE, feed versions in one upsert.
+executemany UPDATE by primary key, stale ones in one DELETE, feed versions and the
+reports' rendered items in one upsert each.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, delete, select
 
-from danvan_shared.models import ExtractionRecord, FeedEntry, FeedVersion, Report
+from danvan_shared.models import ExtractionRecord, FeedEntry, FeedVersion, Report, ReportItem
 
 #: (feed, event_key): the entries of one meeting in one feed
 Event = tuple[str, str]
@@ -71,10 +72,6 @@ class EntryRow:
     extractor_version: str
     created_at: datetime
     updated_at: datetime
-    fragment_base_url: str | None
-    rss_item: str | None
-    atom_entry: str | None
-    json_item: str | None
 
     def __init__(self, **columns: Any) -> None:
         self.__dict__.update(columns)
@@ -220,6 +217,52 @@ def update_entries(session: Session, entries: Sequence[EntryRow]) -> None:
 def delete_entries(session: Session, ids: Collection[int]) -> None:
     if ids:
         session.exec(delete(FeedEntry).where(col(FeedEntry.id).in_(list(ids))))
+
+
+class StoredItem(NamedTuple):
+    """What a report's stored items were rendered under and from."""
+
+    key: str
+    content_hash: str
+
+
+_ITEM_TABLE = ReportItem.metadata.tables["report_item"]
+
+
+def items_of_reports(
+    session: Session, report_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, StoredItem]:
+    """The key and content hash of the reports' stored items (not the items)."""
+    if not report_ids:
+        return {}
+    statement = core_select(
+        _ITEM_TABLE.c.report_id, _ITEM_TABLE.c.fragment_base_url, _ITEM_TABLE.c.content_hash
+    ).where(_ITEM_TABLE.c.report_id.in_(list(report_ids)))
+    return {
+        row.report_id: StoredItem(row.fragment_base_url, row.content_hash)
+        for row in session.execute(statement)
+    }
+
+
+def write_items(session: Session, items: Sequence[Mapping[str, Any]]) -> None:
+    """Store reports' rendered items (one upsert run, in report order)."""
+    if not items:
+        return
+    upsert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
+    statement = upsert(_ITEM_TABLE)
+    replaced = ("fragment_base_url", "content_hash", "rss_item", "atom_entry", "json_item")
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[_ITEM_TABLE.c.report_id],
+            set_={name: statement.excluded[name] for name in replaced},
+        ),
+        sorted(items, key=lambda item: item["report_id"]),
+    )
+
+
+def delete_items(session: Session, report_ids: Collection[uuid.UUID]) -> None:
+    if report_ids:
+        session.execute(_ITEM_TABLE.delete().where(_ITEM_TABLE.c.report_id.in_(list(report_ids))))
 
 
 def lock_events(session: Session, events: Iterable[Event]) -> None:

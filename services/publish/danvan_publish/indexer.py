@@ -19,13 +19,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import ValidationError
 from sqlmodel import Session
 
 from danvan_publish import canonical, documents, fragments, index_repository, websub
 from danvan_publish.entries import EntryValues, entries_for_report
-from danvan_publish.index_repository import EntryRow, StoredExtraction
+from danvan_publish.index_repository import EntryRow, StoredExtraction, StoredItem
 from danvan_shared.extraction_schema import Extraction
 from danvan_shared.models import Report, ReportStatus
 from danvan_shared.settings import get_settings
@@ -34,7 +35,6 @@ logger = logging.getLogger("danvan.publish")
 
 #: the columns whose change a reader sees (``content_hash`` covers every shown value)
 _VISIBLE = ("content_hash", "boundary", "province_code", "province_name")
-_FRAGMENT_COLUMNS = ("fragment_base_url", "rss_item", "atom_entry", "json_item")
 
 
 @dataclass(frozen=True)
@@ -58,14 +58,21 @@ class _Writes:
     changed_feeds: set[str] = field(default_factory=set)
     changed_reports: set[uuid.UUID] = field(default_factory=set)
     moves: canonical.Changes = field(default_factory=canonical.Changes)
+    #: the reports' rendered items to store, and the reports whose items go
+    items: list[dict[str, Any]] = field(default_factory=list)
+    stale_items: list[uuid.UUID] = field(default_factory=list)
 
     def report(
-        self, report_id: uuid.UUID, desired: list[EntryValues], existing: dict[str, EntryRow]
+        self,
+        report_id: uuid.UUID,
+        desired: list[EntryValues],
+        existing: dict[str, EntryRow],
+        item: StoredItem | None,
     ) -> None:
         """Add what makes ``report_id``'s entries ``desired``. Existing entries keep their
         id and creation date; ``updated_at`` moves only when something a reader sees
         has changed."""
-        rendered: list[EntryRow] = []  # items rendered together once every column is set
+        entries: list[EntryRow] = []
         for values in desired:
             columns = values.as_columns()
             entry = existing.pop(values.feed, None)
@@ -77,9 +84,8 @@ class _Writes:
                     is_canonical=True,
                     created_at=self.now,
                     updated_at=self.now,
-                    **dict.fromkeys(_FRAGMENT_COLUMNS),
                 )
-                rendered.append(entry)
+                entries.append(entry)
                 self.inserts.append(entry)
                 self.moves.insert(entry)
             elif any(entry.column(name) != columns[name] for name in _VISIBLE):
@@ -87,25 +93,45 @@ class _Writes:
                 for name, value in columns.items():
                     setattr(entry, name, value)
                 entry.updated_at = self.now
-                rendered.append(entry)
+                entries.append(entry)
                 self.updates.append(entry)
                 self.moves.rekey(entry, old_key)
-            elif not fragments.is_current(entry, self.base_url):
-                rendered.append(entry)  # same content, items not rendered
-                self.updates.append(entry)
-                continue
             else:
+                entries.append(entry)
                 self.kept.append(entry)
                 continue
             self.changed_feeds.add(values.feed)
             self.changed_reports.add(report_id)
-        fragments.store_all(rendered, self.base_url)
+        self._items(report_id, entries, item)
         for stale in existing.values():
             if stale.id is not None:
                 self.deletes.append(stale.id)
             self.moves.delete(stale)
             self.changed_feeds.add(stale.feed)
             self.changed_reports.add(report_id)
+
+    def _items(
+        self, report_id: uuid.UUID, entries: list[EntryRow], item: StoredItem | None
+    ) -> None:
+        """Render the report's items once for all its entries, unless the stored ones
+        still serve them."""
+        if not entries:
+            if item is not None:
+                self.stale_items.append(report_id)
+            return
+        content_hash = entries[0].column("content_hash")
+        if item is not None and fragments.is_current(
+            item.key, item.content_hash, content_hash, self.base_url
+        ):
+            return
+        rendered = fragments.render_report(entries[0], self.base_url)
+        if rendered is None:  # its entries are rendered on request
+            if item is not None:
+                self.stale_items.append(report_id)
+            return
+        self.items.append(
+            {"report_id": report_id, "content_hash": content_hash, **rendered.as_columns()}
+        )
 
     @property
     def stored(self) -> list[EntryRow]:
@@ -142,6 +168,7 @@ def index_reports(
     existing: dict[uuid.UUID, dict[str, EntryRow]] = defaultdict(dict)
     for entry in index_repository.entries_of_reports(session, ids, lock=True):
         existing[entry.report_id][entry.feed] = entry
+    items = index_repository.items_of_reports(session, ids)
     published: dict[uuid.UUID, tuple[Report, Extraction]] = {}
     feeds: dict[uuid.UUID, list[str]] = {}
     for report_id in ids:
@@ -151,7 +178,7 @@ def index_reports(
         if report and extraction and desired:
             published[report_id] = (report, extraction)
         feeds[report_id] = sorted(values.feed for values in desired)
-        writes.report(report_id, desired, existing.pop(report_id, {}))
+        writes.report(report_id, desired, existing.pop(report_id, {}), items.get(report_id))
 
     stored = writes.stored
     entries: dict[uuid.UUID, list[EntryRow]] = defaultdict(list)
@@ -169,6 +196,8 @@ def index_reports(
         ids,
         writes.now,
     )  # search, coverage, exports
+    index_repository.write_items(session, writes.items)
+    index_repository.delete_items(session, writes.stale_items)
     before = canonical.prepare(session, writes.moves)
     index_repository.insert_entries(session, writes.inserts)
     index_repository.update_entries(session, writes.updates)

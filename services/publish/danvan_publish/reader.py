@@ -87,8 +87,10 @@ def feed_page(
     before: str | None = None,
     limit: int = PAGE_SIZE,
 ) -> FeedPage:
-    """One keyset query for the page's stored fragments; entries indexed before
-    fragments existed (or for another base URL) are loaded and rendered here."""
+    """One keyset query for the page's entries with their reports' stored items, each
+    filled in with the entry's feed and update time; entries whose report has no
+    current item (indexed before items existed, for another base URL) are loaded and
+    rendered here."""
     after_cursor = decode_cursor(after) if after else None
     before_cursor = decode_cursor(before) if before else None
     rows = repository.page_rows(
@@ -100,8 +102,12 @@ def feed_page(
     else:
         has_newer, has_older = after_cursor is not None, len(rows) > limit
         rows = rows[:limit]
-    current = fragments.key(base_url)
-    stale = {row.id for row in rows if row.fragment is None or row.fragment_base_url != current}
+    stale = {
+        row.id
+        for row in rows
+        if row.fragment is None
+        or not fragments.is_current(row.item_key, row.item_hash, row.content_hash, base_url)
+    }
     rendered: dict[int, str] = {}
     if stale:
         with Session(bind=connection) as session:
@@ -110,7 +116,12 @@ def feed_page(
                 entry_id: render(fragments.feed_item(entry, base_url))
                 for entry_id, entry in repository.entries_by_id(session, stale).items()
             }
-    items = [rendered.get(row.id) if row.id in stale else row.fragment for row in rows]
+    items = [
+        rendered.get(row.id)
+        if row.id in stale
+        else fragments.fill(fmt, row.fragment, row.feed, row.province_name, row.updated_at)
+        for row in rows
+    ]
     return FeedPage(
         items=[item for item in items if item is not None],  # None: deleted in between
         next_cursor=encode_cursor(rows[-1].sort_at, rows[-1].id) if rows and has_older else None,

@@ -36,7 +36,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from danvan_shared.extraction_schema import is_period_key
-from danvan_shared.models import ExtractionRecord, FeedEntry, FeedVersion, Report
+from danvan_shared.models import ExtractionRecord, FeedEntry, FeedVersion, Report, ReportItem
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -94,7 +94,10 @@ def entries_of_report(
 
 
 _VERSION = FeedVersion.metadata.tables["feed_version"].c
-_ENTRY = FeedEntry.metadata.tables["feed_entry"].c
+_ENTRY_TABLE = FeedEntry.metadata.tables["feed_entry"]
+_ENTRY = _ENTRY_TABLE.c
+_ITEM_TABLE = ReportItem.metadata.tables["report_item"]
+_ITEM = _ITEM_TABLE.c
 _VERSION_QUERY = core_select(_VERSION.version, _VERSION.updated_at).where(
     _VERSION.feed == bindparam("feed")
 )
@@ -202,9 +205,16 @@ def _page_statement(fmt: str, years: int, shape: FilterShape, cursor: str | None
     columns = (
         _ENTRY.id,
         _ENTRY.sort_at,
-        _ENTRY.fragment_base_url,
-        _ENTRY[_FRAGMENT_COLUMNS[fmt]].label("fragment"),
+        _ENTRY.feed,
+        _ENTRY.province_name,
+        _ENTRY.updated_at,
+        _ENTRY.content_hash,
+        _ITEM.fragment_base_url.label("item_key"),
+        _ITEM.content_hash.label("item_hash"),
+        _ITEM[_FRAGMENT_COLUMNS[fmt]].label("fragment"),
     )
+    # the report's stored item: one primary-key probe per row of the page
+    entries = _ENTRY_TABLE.outerjoin(_ITEM_TABLE, _ITEM.report_id == _ENTRY.report_id)
     conditions = filter_conditions(shape)
     if cursor is not None:
         key = tuple_(_ENTRY.sort_at, _ENTRY.id)
@@ -217,6 +227,7 @@ def _page_statement(fmt: str, years: int, shape: FilterShape, cursor: str | None
     limit = bindparam("limit", type_=Integer)
     per_year = [
         core_select(*columns)
+        .select_from(entries)
         .where(*conditions, _ENTRY.period_year == bindparam(f"year_{n}"))
         .order_by(
             *(
@@ -255,8 +266,9 @@ def page_rows(
 ) -> list[Row[Any]]:
     """Up to ``limit`` entries newest first: older than ``after`` or newer than ``before``.
 
-    Only (id, sort_at, fragment_base_url, fragment) of each, where fragment is the
-    entry's pre-rendered item in ``fmt`` ("rss", "atom" or "json")."""
+    Only what a page needs of each: (id, sort_at) for the cursors, and the stored item
+    of its report in ``fmt`` ("rss", "atom" or "json") as ``fragment`` with what fills
+    it in and tells whether it is current (``fragments.fill``, ``fragments.is_current``)."""
     cursor = after or before
     first_year = query.start.year
     years = query.end.year - first_year + 1

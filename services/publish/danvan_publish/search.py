@@ -223,11 +223,19 @@ def _moment(value: datetime | str) -> datetime:
 def feed_items(session: Session, query: SearchQuery, base_url: str, limit: int) -> list[str]:
     """The newest matches as Atom entries: the ones the national feed carries."""
     report_ids = search_repository.newest(session.connection(), query, limit=limit)
-    current = fragments.key(base_url)
+    entries = search_repository.national_entries(session, report_ids)
+    stored = search_repository.stored_items(
+        session.connection(), [entry.report_id for entry in entries], "atom"
+    )
     items = []
-    for entry in search_repository.national_entries(session, report_ids):
-        if entry.atom_entry is not None and entry.fragment_base_url == current:
-            items.append(entry.atom_entry)
+    for entry in entries:
+        item_key, item_hash, item = stored.get(entry.report_id, (None, None, None))
+        if item is not None and fragments.is_current(
+            item_key, item_hash, entry.content_hash, base_url
+        ):
+            items.append(
+                fragments.fill("atom", item, entry.feed, entry.province_name, entry.updated_at)
+            )
         else:
             items.append(fragments.RENDER["atom"](fragments.feed_item(entry, base_url)))
     return items

@@ -25,9 +25,13 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, Row, text
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from danvan_shared.models import FeedEntry, ReportDocument
+from danvan_shared.models import FeedEntry, ReportDocument, ReportItem
+
+_ITEM = ReportItem.metadata.tables["report_item"].c
+_ITEM_COLUMNS = {"rss": "rss_item", "atom": "atom_entry", "json": "json_item"}
 
 TS_CONFIG = "simple"
 #: bm25 weights of report_fts's columns: title, people (and unit), summary, body
@@ -165,6 +169,18 @@ def bodies(connection: Connection, ids: Sequence[int]) -> dict[int, tuple[str, s
         col(ReportDocument.id).in_(list(ids))
     )
     return {row[0]: (row[1], row[2]) for row in connection.execute(statement)}
+
+
+def stored_items(
+    connection: Connection, report_ids: Sequence[uuid.UUID], fmt: str
+) -> dict[uuid.UUID, tuple[str, str, str]]:
+    """(key, content hash, item in ``fmt``) of the reports' stored items."""
+    if not report_ids:
+        return {}
+    statement = core_select(
+        _ITEM.report_id, _ITEM.fragment_base_url, _ITEM.content_hash, _ITEM[_ITEM_COLUMNS[fmt]]
+    ).where(_ITEM.report_id.in_(list(report_ids)))
+    return {row[0]: (row[1], row[2], row[3]) for row in connection.execute(statement)}
 
 
 def national_entries(session: Session, report_ids: Sequence[uuid.UUID]) -> list[FeedEntry]:

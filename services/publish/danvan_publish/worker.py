@@ -39,7 +39,7 @@ def _backfill_items() -> None:
         logger.warning("could not render stored feed items: %s: %s", type(exc).__name__, exc)
         return
     if rendered:
-        logger.info("rendered the stored items of %d feed entries", rendered)
+        logger.info("rendered the stored items of %d published reports", rendered)
 
 
 @worker_init.connect

@@ -5,8 +5,8 @@ post-2025 province and ``national`` (central meetings only in ``national``).
 Everything a feed, an aggregate or a page shows is denormalised here, so a
 request never reads the extraction JSON or scans reports.
 
-Each entry also carries its pre-rendered feed items, so a feed page is a keyset
-query and a string join.
+A report's pre-rendered feed items are stored once, in ``ReportItem``, for all its
+entries, so a feed page is a keyset query and a string join.
 
 ``FeedVersion`` is a per-feed change counter: it turns an ETag check into one
 primary-key lookup and keys the in-process cache of rendered pages.
@@ -96,14 +96,24 @@ class FeedEntry(SQLModel, table=True):
     created_at: datetime = utc_datetime(now=True)
     updated_at: datetime = utc_datetime(now=True)
 
-    #: the entry pre-rendered as an RSS ``<item>``, an Atom ``<entry>`` and a JSON Feed
-    #: item; ``fragment_base_url`` is the public base URL they were rendered for,
-    #: prefixed by the item format version ("v1 https://…"). NULL or another value means
-    #: "render on request" (publish's ``fragments`` module)
-    fragment_base_url: str | None = Field(default=None, sa_column=Column(Text))
-    rss_item: str | None = Field(default=None, sa_column=Column(Text))
-    atom_entry: str | None = Field(default=None, sa_column=Column(Text))
-    json_item: str | None = Field(default=None, sa_column=Column(Text))
+
+class ReportItem(SQLModel, table=True):
+    """A published report pre-rendered as an RSS ``<item>``, an Atom ``<entry>`` and a
+    JSON Feed item, once for all its feed entries: the feed's own category and the
+    entry's update time are placeholders that a feed page fills in (publish's
+    ``fragments`` module). ``fragment_base_url`` is the public base URL they were
+    rendered for, prefixed by the item format version ("v1 https://…"), and
+    ``content_hash`` the entries' hash they were rendered from; another value of either
+    means "render on request"."""
+
+    __tablename__ = "report_item"
+
+    report_id: uuid.UUID = Field(primary_key=True, foreign_key="report.id", ondelete="CASCADE")
+    fragment_base_url: str = Field(sa_column=Column(Text, nullable=False))
+    content_hash: str = Field(max_length=64)
+    rss_item: str = Field(sa_column=Column(Text, nullable=False))
+    atom_entry: str = Field(sa_column=Column(Text, nullable=False))
+    json_item: str = Field(sa_column=Column(Text, nullable=False))
 
 
 class FeedVersion(SQLModel, table=True):
