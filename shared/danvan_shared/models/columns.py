@@ -45,7 +45,8 @@ def utc_datetime(*, now: bool = False, index: bool = False, **field: Any) -> Any
 
 
 def status_column(enum: type[StrEnum], *, length: int) -> Column[Any]:
-    """A string column holding ``enum``'s values, read back as its members."""
+    """A string column holding ``enum``'s values, read back as its members (not indexed
+    by itself: ``report``'s ``(status, queued_at)`` index serves it, migration 0016)."""
     return Column(
         SAEnum(
             enum,
@@ -55,5 +56,4 @@ def status_column(enum: type[StrEnum], *, length: int) -> Column[Any]:
             values_callable=lambda members: [member.value for member in members],
         ),
         nullable=False,
-        index=True,
     )

@@ -46,7 +46,8 @@ class FeedEntry(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    report_id: uuid.UUID = Field(foreign_key="report.id", index=True, ondelete="CASCADE")
+    #: looked up through the unique (report_id, feed) index
+    report_id: uuid.UUID = Field(foreign_key="report.id", ondelete="CASCADE")
     #: province slug (pre-2025 or post-2025) or "national"
     feed: str = Field(max_length=64)
     #: "old", "2025" or "national": which boundary set the feed belongs to

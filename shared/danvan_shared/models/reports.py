@@ -67,7 +67,8 @@ class ExtractionRecord(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("report_id", "extractor_version"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    report_id: uuid.UUID = Field(foreign_key="report.id", index=True, ondelete="CASCADE")
+    #: looked up through the unique (report_id, extractor_version) index
+    report_id: uuid.UUID = Field(foreign_key="report.id", ondelete="CASCADE")
     extractor_version: str = Field(max_length=32)
     relevant: bool = False
     data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
