@@ -32,7 +32,7 @@ import sys
 import time
 
 from intake import Intake, open_loop, payloads, post_single, tag, upload_batches
-from observe import Observer
+from observe import Observer, ReportTimes
 from scratch import percentile, print_table
 from stack import BACKENDS, Stack, interruptible
 
@@ -179,6 +179,9 @@ async def probe_through_backlog(args: argparse.Namespace, stack: Stack, observer
         await asyncio.sleep(args.poll)
     await sender
     after = await asyncio.to_thread(observer.progress, time.time())
+    stages = probe_stages(
+        await asyncio.to_thread(observer.report_times), set(probing.sent_at) & set(indexed_at)
+    )
     to_feed = [
         indexed_at[key] - sent if key in indexed_at else math.inf
         for key, sent in probing.sent_at.items()
@@ -198,21 +201,41 @@ async def probe_through_backlog(args: argparse.Namespace, stack: Stack, observer
         "probe_errors": probing.errors,
         "probe_post_ms": _percentiles_ms(probing.latencies),
         "probe_indexed_s": _percentiles_s(to_feed),
+        "probe_extract_s": _percentiles_s(stages[0]),
+        "probe_publish_s": _percentiles_s(stages[1]),
         "backlog_indexed_before": before.indexed,
         "backlog_indexed_after": after.indexed - len(indexed_at),
         "backlog_window_s": round(after.at - before.at, 1),
     }
-    show_backlog(result, probing, to_feed)
+    show_backlog(result, probing, to_feed, stages)
     return result
 
 
-def show_backlog(result: dict, probing: Intake, to_feed: list[float]) -> None:
+def probe_stages(times: list[ReportTimes], probes: set[str]) -> tuple[list[float], list[float]]:
+    """Where the indexed probes' time went, by the database's clocks: received →
+    extracted (waiting for an extract worker, and the extraction) and extracted → the
+    start of the publish task that indexed it (a feed entry's creation time is when
+    its indexing began); the rest of POST → indexed is the indexing itself and this
+    bench's polling."""
+    extract, publish = [], []
+    for report in times:
+        if report.id in probes and report.finished_at and report.first_entry_at:
+            extract.append((report.finished_at - report.received_at).total_seconds())
+            publish.append((report.first_entry_at - report.finished_at).total_seconds())
+    return extract, publish
+
+
+def show_backlog(
+    result: dict, probing: Intake, to_feed: list[float], stages: tuple[list[float], list[float]]
+) -> None:
     print()
     print_table(
         [f"probes at {result['probe_rate']:g}/s", "reports", "p50", "p95", "p99", "max"],
         [
             latency_row("POST answered (ms)", probing.latencies),
             latency_row("POST → indexed (s)", to_feed, unit="s"),
+            latency_row("  received → extracted (s)", stages[0], unit="s"),
+            latency_row("  extracted → publish took it (s)", stages[1], unit="s"),
         ],
     )
     p95 = percentile(to_feed, 0.95) if to_feed else math.inf
