@@ -136,13 +136,14 @@ def seed_copies(engine: Engine, count: int) -> None:
     from danvan_publish import fragments
     from danvan_publish.entries import entries_for_report
     from danvan_shared.extraction_schema import Extraction
-    from danvan_shared.models import FeedEntry, Report
+    from danvan_shared.models import FeedEntry, Report, ReportItem
 
     ids = store(engine, [0] * count)
     now = datetime.now(UTC)
     with engine.begin() as connection:
         reports = {row.id: row for row in connection.execute(select(Report))}
         rows = []
+        items = []
         for number, report_id in enumerate(ids):
             values = entries_for_report(
                 reports[report_id],  # type: ignore[arg-type]
@@ -156,9 +157,18 @@ def seed_copies(engine: Engine, count: int) -> None:
                     "created_at": now,
                     "updated_at": now,
                 }
-                rendered = fragments.render(SimpleNamespace(**row), BASE_URL)  # type: ignore[arg-type]
-                rows.append({**row, **rendered.as_columns()})
+                rows.append(row)
+            rendered = fragments.render_report(SimpleNamespace(**rows[-1]), BASE_URL)  # type: ignore[arg-type]
+            assert rendered is not None
+            items.append(
+                {
+                    "report_id": report_id,
+                    "content_hash": rows[-1]["content_hash"],
+                    **rendered.as_columns(),
+                }
+            )
         connection.execute(insert(FeedEntry), rows)
+        connection.execute(insert(ReportItem), items)
         connection.execute(update(Report).values(event_pending=False))
 
 

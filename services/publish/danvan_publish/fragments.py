@@ -176,10 +176,6 @@ class Fragments:
         }
 
 
-def render(entry: ItemSource, base_url: str) -> Fragments:
-    return render_item(feed_item(entry, base_url), base_url)
-
-
 def render_item(item: FeedItem, base_url: str) -> Fragments:
     return Fragments(key(base_url), rss_item(item), atom_entry(item), json_item(item))
 
@@ -196,7 +192,11 @@ _FORMATS = ("rss", "atom", "json")
 
 def _feed_category(entry: ItemSource) -> Category:
     """The first category of an item: the feed it is in."""
-    return Category(entry.feed, entry.province_name or "Toàn quốc", _FEED_SCHEME)
+    return _category_of_feed(entry.feed, entry.province_name)
+
+
+def _category_of_feed(feed: str, province_name: str | None) -> Category:
+    return Category(feed, province_name or "Toàn quốc", _FEED_SCHEME)
 
 
 def _category_parts(category: Category) -> tuple[str, str, str]:
@@ -218,8 +218,8 @@ def _category_parts(category: Category) -> tuple[str, str, str]:
 
 @lru_cache(maxsize=256)
 def _feed_parts(feed: str, province_name: str | None) -> dict[str, str]:
-    label = province_name or "Toàn quốc"
-    return dict(zip(_FORMATS, _category_parts(Category(feed, label, _FEED_SCHEME)), strict=True))
+    parts = _category_parts(_category_of_feed(feed, province_name))
+    return dict(zip(_FORMATS, parts, strict=True))
 
 
 _FEED_PLACEHOLDERS = dict(
