@@ -153,6 +153,8 @@ def json_item(item: FeedItem) -> str:
 
 
 RENDER = {"rss": rss_item, "atom": atom_entry, "json": json_item}
+#: the ``ReportItem`` column that stores each format
+COLUMNS = {"rss": "rss_item", "atom": "atom_entry", "json": "json_item"}
 
 
 def key(base_url: str) -> str:

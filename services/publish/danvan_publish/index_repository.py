@@ -19,9 +19,9 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Text, bindparam, cast, func, insert, text, true, update
 from sqlalchemy import select as core_select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, delete, select
 
+from danvan_shared.db import dialect_insert
 from danvan_shared.models import ExtractionRecord, FeedEntry, FeedVersion, Report, ReportItem
 
 #: (feed, event_key): the entries of one meeting in one feed
@@ -248,8 +248,7 @@ def write_items(session: Session, items: Sequence[Mapping[str, Any]]) -> None:
     """Store reports' rendered items (one upsert run, in report order)."""
     if not items:
         return
-    upsert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
-    statement = upsert(_ITEM_TABLE)
+    statement = dialect_insert(session, _ITEM_TABLE)
     replaced = ("fragment_base_url", "content_hash", "rss_item", "atom_entry", "json_item")
     session.execute(
         statement.on_conflict_do_update(
@@ -340,9 +339,9 @@ def bump_versions(session: Session, feeds: Iterable[str], now: datetime) -> None
     changed = sorted(set(feeds))
     if not changed:
         return
-    upsert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
     table = FeedVersion.metadata.tables["feed_version"]
-    statement = upsert(table)  # Core: the ORM's bulk path would process every row
+    # Core: the ORM's bulk path would process every row
+    statement = dialect_insert(session, table)
     session.execute(
         statement.on_conflict_do_update(
             index_elements=[table.c.feed],

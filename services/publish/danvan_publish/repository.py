@@ -35,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
+from danvan_publish import fragments
 from danvan_shared.extraction_schema import is_period_key
 from danvan_shared.models import ExtractionRecord, FeedEntry, FeedVersion, Report, ReportItem
 
@@ -194,9 +195,6 @@ def campaign_pattern(slug: str) -> str:
     return f"%{SLUG_DELIMITER}{escaped}{SLUG_DELIMITER}%"
 
 
-_FRAGMENT_COLUMNS = {"rss": "rss_item", "atom": "atom_entry", "json": "json_item"}
-
-
 @lru_cache(maxsize=512)
 def _page_statement(fmt: str, years: int, shape: FilterShape, cursor: str | None) -> Select[Any]:
     """The page query of one shape, built once: every value is a bound parameter
@@ -211,7 +209,7 @@ def _page_statement(fmt: str, years: int, shape: FilterShape, cursor: str | None
         _ENTRY.content_hash,
         _ITEM.fragment_base_url.label("item_key"),
         _ITEM.content_hash.label("item_hash"),
-        _ITEM[_FRAGMENT_COLUMNS[fmt]].label("fragment"),
+        _ITEM[fragments.COLUMNS[fmt]].label("fragment"),
     )
     # the report's stored item: one primary-key probe per row of the page
     entries = _ENTRY_TABLE.outerjoin(_ITEM_TABLE, _ITEM.report_id == _ENTRY.report_id)

@@ -28,10 +28,10 @@ from sqlalchemy import Connection, Row, text
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
+from danvan_publish import fragments
 from danvan_shared.models import FeedEntry, ReportDocument, ReportItem
 
 _ITEM = ReportItem.metadata.tables["report_item"].c
-_ITEM_COLUMNS = {"rss": "rss_item", "atom": "atom_entry", "json": "json_item"}
 
 TS_CONFIG = "simple"
 #: bm25 weights of report_fts's columns: title, people (and unit), summary, body
@@ -178,7 +178,7 @@ def stored_items(
     if not report_ids:
         return {}
     statement = core_select(
-        _ITEM.report_id, _ITEM.fragment_base_url, _ITEM.content_hash, _ITEM[_ITEM_COLUMNS[fmt]]
+        _ITEM.report_id, _ITEM.fragment_base_url, _ITEM.content_hash, _ITEM[fragments.COLUMNS[fmt]]
     ).where(_ITEM.report_id.in_(list(report_ids)))
     return {row[0]: (row[1], row[2], row[3]) for row in connection.execute(statement)}
 
