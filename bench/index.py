@@ -105,13 +105,18 @@ def generate(count: int) -> None:
             return
 
 
+def _generated(meeting: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The generated report (and its extraction) that stands for ``meeting``."""
+    return GENERATED[meeting % len(GENERATED)]
+
+
 def extraction(meeting: int) -> dict[str, Any]:
     """A relevant meeting of its own (the same for the same ``meeting``): generated, or
     a district sơ kết in Tuyên Quang named after ``meeting``."""
     from danvan_shared.extraction_schema import Extraction, Period, Person, ProvinceRef, Unit
 
     if GENERATED:
-        _, data = GENERATED[meeting % len(GENERATED)]
+        _, data = _generated(meeting)
         return data | {"event_key": f"bench-meeting-{meeting}"}
 
     unit = f"Đơn vị {meeting}"
@@ -170,7 +175,7 @@ def store(engine: Engine, meetings: list[int]) -> list[uuid.UUID]:
 
 def _text(report_id: uuid.UUID, meeting: int) -> dict[str, str]:
     if GENERATED:
-        report, _ = GENERATED[meeting % len(GENERATED)]
+        report, _ = _generated(meeting)
         return {
             "body": report["text"],
             "title": report["title"],

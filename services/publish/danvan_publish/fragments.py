@@ -74,7 +74,7 @@ def feed_item(entry: ItemSource, base_url: str) -> FeedItem:
     """What a reader sees of an entry, in every format."""
     report_page = f"{base_url}/reports/{entry.report_id}"
     categories = [
-        _feed_category(entry),
+        _feed_category(entry.feed, entry.province_name),
         Category(
             entry.period_key or "unknown",
             labels.period_label(entry.period_key, entry.period_kind),
@@ -192,12 +192,8 @@ _UPDATED = datetime(1, 1, 1, tzinfo=UTC)
 _FORMATS = ("rss", "atom", "json")
 
 
-def _feed_category(entry: ItemSource) -> Category:
+def _feed_category(feed: str, province_name: str | None) -> Category:
     """The first category of an item: the feed it is in."""
-    return _category_of_feed(entry.feed, entry.province_name)
-
-
-def _category_of_feed(feed: str, province_name: str | None) -> Category:
     return Category(feed, province_name or "Toàn quốc", _FEED_SCHEME)
 
 
@@ -220,7 +216,7 @@ def _category_parts(category: Category) -> tuple[str, str, str]:
 
 @lru_cache(maxsize=256)
 def _feed_parts(feed: str, province_name: str | None) -> dict[str, str]:
-    parts = _category_parts(_category_of_feed(feed, province_name))
+    parts = _category_parts(_feed_category(feed, province_name))
     return dict(zip(_FORMATS, parts, strict=True))
 
 
