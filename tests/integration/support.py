@@ -25,14 +25,20 @@ def free_port() -> int:
 
 
 def wait_until(
-    predicate: Callable[[], bool], timeout: float, interval: float = 0.2, message: str = "condition"
+    predicate: Callable[[], bool],
+    timeout: float,
+    interval: float = 0.2,
+    message: str | Callable[[], str] = "condition",
 ) -> None:
+    """Poll ``predicate``; a callable ``message`` describes the state at the timeout,
+    not the state when the wait began."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return
         time.sleep(interval)
-    raise AssertionError(f"{message} not reached within {timeout:.0f} s")
+    described = message() if callable(message) else message
+    raise AssertionError(f"{described} not reached within {timeout:.0f} s")
 
 
 def wait_for_progress(

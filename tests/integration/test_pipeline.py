@@ -118,7 +118,7 @@ def test_post_to_feed_entry_in_all_three_formats(pipeline: Processes) -> None:
         wait_until(
             lambda: ingest.get(report_url).json()["status"] == "extracted",
             60,
-            message=f"extraction (worker log: {pipeline.log('extract')})",
+            message=lambda: f"extraction (worker log: {pipeline.log('extract')})",
         )
         extraction = ingest.get(report_url).json()["extraction"]
         assert extraction["province"]["slug"] == "tuyen-quang"
@@ -129,7 +129,9 @@ def test_post_to_feed_entry_in_all_three_formats(pipeline: Processes) -> None:
                 publish.get("/v1/feeds/tuyen-quang/2024-H1.json").json()["items"]
             )
 
-        wait_until(entry_in_feed, 30, message=f"feed entry ({pipeline.log('publish-worker')})")
+        wait_until(
+            entry_in_feed, 30, message=lambda: f"feed entry ({pipeline.log('publish-worker')})"
+        )
         for extension in ("rss", "atom"):
             parsed = feedparser.parse(
                 publish.get(f"/v1/feeds/tuyen-quang/2024-H1.{extension}").text

@@ -78,7 +78,9 @@ def test_every_report_accepted_while_redis_is_down_is_extracted(
                 lambda: by_status() == {"extracted": 200},
                 120,
                 interval=0.5,
-                message=f"all 200 extracted; now {by_status()} ({processes.log('extract')})",
+                message=lambda: (
+                    f"all 200 extracted; now {by_status()} ({processes.log('extract')})"
+                ),
             )
         one_extraction_each(200)
     finally:
@@ -143,7 +145,7 @@ def test_postgres_restart_under_load_answers_503_and_recovers_by_itself(
                 lambda: by_status() == {"extracted": total},
                 120,
                 interval=0.5,
-                message=f"all extracted; now {by_status()} ({processes.log('extract')})",
+                message=lambda: f"all extracted; now {by_status()} ({processes.log('extract')})",
             )
         with Session(get_engine()) as session:
             reports = session.exec(select(Report)).all()

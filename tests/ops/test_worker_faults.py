@@ -84,8 +84,10 @@ def test_poison_reports_end_failed_after_n_attempts_and_the_rest_flows_on(
             lambda: by_status() == {"extracted": 30, "failed": 2},
             90,
             interval=0.5,
-            message=f"30 extracted and 2 failed; now {by_status()} "
-            f"(worker log: {processes.log('extract')})",
+            message=lambda: (
+                f"30 extracted and 2 failed; now {by_status()} "
+                f"(worker log: {processes.log('extract')})"
+            ),
         )
 
         failed = ingest.get("/v1/pipeline/failed", headers=bearer(operator)).json()["items"]
@@ -182,9 +184,11 @@ def test_retry_and_reprocess_rerun_reports_without_duplicating_anything(
                 and _pending_events() == 0
             ),
             60,
-            message=f"reprocessed; now {by_status()}, versions {_versions(ids[1:3])}, "
-            f"{_pending_events()} events pending, failed: {_failures()} "
-            f"(publish log: {processes.log('publish-worker')[-1500:]})",
+            message=lambda: (
+                f"reprocessed; now {by_status()}, versions {_versions(ids[1:3])}, "
+                f"{_pending_events()} events pending, failed: {_failures()} "
+                f"(publish log: {processes.log('publish-worker')[-1500:]})"
+            ),
         )
         assert (
             ingest.post(f"/v1/reports/{ids[0]}:retry", headers=bearer(operator)).status_code == 202
@@ -207,7 +211,7 @@ def test_retry_and_reprocess_rerun_reports_without_duplicating_anything(
     wait_until(
         lambda: _feed_rows() == entries_before,
         30,
-        message=f"feed settled at {entries_before} rows (now {_feed_rows()})",
+        message=lambda: f"feed settled at {entries_before} rows (now {_feed_rows()})",
     )
     with Session(get_engine()) as session:
         duplicates = session.exec(
@@ -350,7 +354,7 @@ def test_a_report_whose_worker_child_is_killed_is_taken_over_at_once(
                 lambda: by_status() == {"extracted": total},
                 90,
                 interval=0.5,
-                message=f"all extracted long before the relay's sweep; now {by_status()}",
+                message=lambda: f"all extracted long before the relay's sweep; now {by_status()}",
             )
         with Session(get_engine()) as session:
             attempts = session.exec(select(Report.attempts)).all()

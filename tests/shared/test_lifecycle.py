@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import Session
 
 from danvan_shared import lifecycle
@@ -187,6 +188,53 @@ def test_a_retry_withdraws_the_event_so_a_late_acknowledgement_is_harmless(
     other = make_report(ReportStatus.extracted, extractor_version="v2", event_pending=True)
     assert lifecycle.acknowledge(session, [other], "v1") == []
     assert stored(session, other).event_pending is True
+
+
+def test_a_late_event_is_stale_when_a_rerun_of_its_version_finishes_meanwhile(
+    postgres_url: str,
+) -> None:
+    # An operator's retry re-runs a report under the same version; the first run's event
+    # reaches publish while the re-run extracts, and the re-run finishes between
+    # acknowledge's update (which missed) and its check (which reads the newer row).
+    publish, extract = build_engine(postgres_url), build_engine(postgres_url)
+    with Session(extract) as worker:
+        report = Report(
+            content_hash=uuid.uuid4().hex,
+            content_type="text/plain",
+            body="Hội nghị tổng kết công tác dân vận",
+            status=ReportStatus.extracting,
+            extractor_version="v1",
+        )
+        worker.add(report)
+        worker.commit()
+        key = report.id
+
+    def rerun_finishes_after_the_update(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.startswith("UPDATE report") and not finished:
+            finished.append(True)
+            with Session(extract) as worker:
+                events = lifecycle.finish(worker, {key: True}, version="v1", now=NOW)
+                assert [sent.report_id for sent in events] == [key]
+                worker.commit()
+
+    finished: list[bool] = []
+    event.listen(publish, "after_cursor_execute", rerun_finishes_after_the_update)
+    try:
+        with Session(publish) as session:
+            assert lifecycle.acknowledge(session, [key], "v1") == []
+            session.commit()
+        assert finished
+        with Session(extract) as worker:
+            rerun = worker.get(Report, key)
+            assert rerun is not None
+            # The re-run's own event stays outstanding, to be delivered and acknowledged.
+            assert (rerun.status, rerun.event_pending) == (ReportStatus.extracted, True)
+            worker.delete(rerun)
+            worker.commit()
+    finally:
+        event.remove(publish, "after_cursor_execute", rerun_finishes_after_the_update)
+        publish.dispose()
+        extract.dispose()
 
 
 def test_a_retry_never_races_a_worker(session: Session, make_report: MakeReport) -> None:
