@@ -75,6 +75,7 @@ def wait_indexed(
     """Poll until every report is indexed; the first look that finds it so."""
     deadline = time.monotonic() + timeout
     next_line = time.monotonic() + every
+    previous: Progress | None = None
     while True:
         progress = observer.progress(time.time())
         if progress.all_indexed(expected):
@@ -84,24 +85,31 @@ def wait_indexed(
         if time.monotonic() >= next_line:
             next_line = time.monotonic() + every
             print(f"  {progress.line()}", file=sys.stderr, flush=True)
-        time.sleep(next_look(progress, expected, started, poll))
+        time.sleep(next_look(progress, previous, expected, started, poll))
+        previous = progress
 
 
-def next_look(progress: Progress, expected: int, started: float, poll: float) -> float:
-    """Seconds to the next look: half the time the rest should take at the rate so far,
-    between ``CLOSEST_LOOK_S`` and ``poll``.
+def next_look(
+    progress: Progress, previous: Progress | None, expected: int, started: float, poll: float
+) -> float:
+    """Seconds to the next look: half the time the rest should take at the rate since
+    the last look, at most a tenth of the time run so far and at most ``poll``.
 
     The run ends at the look that sees every report indexed, so looks ``poll`` apart
     would put the end up to ``poll`` late (a tenth of a 2,000-report run at half a
     second). And each look counts the whole report table on the database under test:
     at 50,000 reports a look took about 70 ms, and looks every half second cost
     PostgreSQL 3.7-5.4 s of CPU a run, about 2 % of what the pipeline spent. Hence
-    looks far apart while the end is far, and closer as it nears."""
+    looks far apart while the end is far, and closer as it nears. The rate is the last
+    stretch's: the first seconds, while the pipeline fills, are slower."""
     done, elapsed = progress.indexed, progress.at - started
     if done <= 0 or elapsed <= 0:
         return min(poll, EARLY_LOOK_S)
-    expected_in = (expected - done) * elapsed / done
-    return min(poll, max(CLOSEST_LOOK_S, expected_in / 2))
+    rate = done / elapsed
+    if previous is not None and done > previous.indexed and progress.at > previous.at:
+        rate = (done - previous.indexed) / (progress.at - previous.at)
+    expected_in = (expected - done) / rate
+    return min(poll, elapsed / 10, max(CLOSEST_LOOK_S, expected_in / 2))
 
 
 def publish_env(args: argparse.Namespace) -> dict[str, str]:
