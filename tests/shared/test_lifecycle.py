@@ -208,6 +208,7 @@ def test_a_late_event_is_stale_when_a_rerun_of_its_version_finishes_meanwhile(
         worker.add(report)
         worker.commit()
         key = report.id
+    finished: list[bool] = []
 
     def rerun_finishes_after_the_update(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         if statement.startswith("UPDATE report") and not finished:
@@ -217,7 +218,6 @@ def test_a_late_event_is_stale_when_a_rerun_of_its_version_finishes_meanwhile(
                 assert [sent.report_id for sent in events] == [key]
                 worker.commit()
 
-    finished: list[bool] = []
     event.listen(publish, "after_cursor_execute", rerun_finishes_after_the_update)
     try:
         with Session(publish) as session:
